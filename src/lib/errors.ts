@@ -1,0 +1,28 @@
+/**
+ * The one error type services throw. Routes and socket handlers never build error responses themselves:
+ * the error handler renders an AppError as RFC 9457 problem+json, the real-time layer as `{error: {code, message}}`.
+ */
+export interface FieldError {
+  /** Where the bad value is, e.g. `body.title` or `query.limit`. */
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    /** Stable, machine-readable, SCREAMING_SNAKE_CASE: clients branch on it. */
+    readonly code: string,
+    /** The HTTP status it maps to. */
+    readonly status: number,
+    /** A human explanation of this occurrence; sent to the client, so never secrets or internals. */
+    readonly detail: string,
+    readonly extras: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.name = "AppError";
+  }
+}
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+export const notFound = (what: string) => new AppError("NOT_FOUND", 404, `${what} was not found.`);

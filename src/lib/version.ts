@@ -1,0 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../db/paths.js";
+
+export const appVersion: string = (
+  JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { version: string }
+).version;

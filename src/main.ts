@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from "./config/env.js";
+import { createLogger } from "./lib/logger.js";
+import { startServer } from "./server.js";
+
+/** Process entry: configuration → server → signals. Everything else lives in server.ts. */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  logger.info({ url: server.url, docs: `${server.url}/api/docs` }, "podium is listening");
+
+  let firstSignalAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt !== undefined) {
+      // Ctrl-C under `npm start` reaches us twice at once (from the terminal and from npm): only a second
+      // signal sent on purpose, a moment later, skips the drain.
+      if (Date.now() - firstSignalAt < 1_000) return;
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown took too long: exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    server.shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error }, "uncaught exception: shutting down");
+    server.shutdown("uncaughtException").finally(() => process.exit(1));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error("podium failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

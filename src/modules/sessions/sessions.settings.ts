@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/**
+ * Per-session settings, stored as JSONB on the session and validated with this schema on every write.
+ * Every field has a default, so `{}` is a complete, valid settings object and older rows stay valid when a
+ * field is added.
+ */
+export const qaSettingsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** `pre`: a question is held until a moderator approves it. */
+    moderation: z.enum(["none", "pre"]).default("none"),
+    allowAnonymous: z.boolean().default(true),
+    allowDownvotes: z.boolean().default(false),
+    maxQuestionLength: z.number().int().min(20).max(2_000).default(300),
+  })
+  .strict();
+
+export const mediaSettingsSchema = z
+  .object({
+    screenShareAllowed: z.boolean().default(true),
+    maxBitrateKbps: z.number().int().min(100).max(20_000).default(2_500),
+  })
+  .strict();
+
+export const sessionSettingsSchema = z
+  .object({
+    qa: qaSettingsSchema.prefault({}),
+    media: mediaSettingsSchema.prefault({}),
+    /** Ask attendees for an email on join; when false, an email sent on join is not stored. */
+    collectAttendeeEmail: z.boolean().default(false),
+  })
+  .strict();
+
+export type SessionSettings = z.infer<typeof sessionSettingsSchema>;
+
+export const defaultSessionSettings = (): SessionSettings => sessionSettingsSchema.parse({});

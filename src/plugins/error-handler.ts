@@ -1,0 +1,160 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import FindMyWay, { type HTTPMethod } from "find-my-way";
+import { AppError, type FieldError } from "../lib/errors.js";
+import { statusTitle } from "../lib/http-status.js";
+
+/**
+ * One error shape for the whole HTTP API: RFC 9457 `application/problem+json` with a stable `code`.
+ * Everything that can go wrong on the way in (unknown route, wrong method, oversized or malformed body,
+ * failed validation) and everything services throw ends up here; 5xx details are logged, never sent.
+ */
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8";
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+/** Fastify's own client errors, by their code, mapped to ours. */
+const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; status: number; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: "PAYLOAD_TOO_LARGE", status: 413, detail: "The request body is too large." },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: "UNSUPPORTED_MEDIA_TYPE",
+    status: 415,
+    detail: "The request body's Content-Type is not supported; send application/json.",
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "MALFORMED_JSON", status: 400, detail: "The request body is not valid JSON." },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: "MALFORMED_JSON",
+    status: 400,
+    detail: "The request has a JSON Content-Type but an empty body.",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: "BAD_REQUEST",
+    status: 400,
+    detail: "The Content-Length header does not match the body.",
+  },
+  FST_ERR_BAD_URL: { code: "BAD_REQUEST", status: 400, detail: "The request URL is malformed." },
+  FST_ERR_ASYNC_CONSTRAINT: { code: "BAD_REQUEST", status: 400, detail: "The request could not be routed." },
+};
+
+/** PostgreSQL conditions that mean "the database is unavailable right now", not "the program is wrong". */
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08006"]);
+const UNAVAILABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"]);
+
+function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const context = (error as FastifyError).validationContext ?? "request";
+    const errors = error.validation.map((issue) => ({
+      path: [context, ...issue.instancePath.split("/").filter(Boolean)].join("."),
+      message: issue.message ?? "is invalid",
+    }));
+    return new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", { errors });
+  }
+  const candidate = error as Partial<FastifyError> & { message?: string; cause?: unknown };
+  const known = candidate.code ? FASTIFY_CLIENT_ERRORS[candidate.code] : undefined;
+  if (known) return new AppError(known.code, known.status, known.detail);
+  if (candidate.code === "57014") {
+    return new AppError("DATABASE_TIMEOUT", 503, "The database took too long to answer; try again.", {
+      headers: { "retry-after": "1" },
+    });
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError("SERVICE_UNAVAILABLE", 503, "The database is unavailable; try again shortly.", {
+      headers: { "retry-after": "5" },
+    });
+  }
+  // Any other error Fastify marks as a client error (4xx) is the client's fault, with a generic code.
+  if (typeof candidate.statusCode === "number" && candidate.statusCode >= 400 && candidate.statusCode < 500) {
+    return new AppError("BAD_REQUEST", candidate.statusCode, statusTitle(candidate.statusCode));
+  }
+  return undefined;
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth += 1) {
+    const { code, message } = e as { code?: string; message?: string };
+    if (code && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
+    if (message && /timeout exceeded when trying to connect|Connection terminated/i.test(message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export function problemBody(error: AppError, request: FastifyRequest): Problem {
+  return {
+    type: `https://podium.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
+    title: statusTitle(error.status),
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    instance: request.url.split("?")[0],
+    requestId: request.id,
+    ...(error.extras.errors ? { errors: error.extras.errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  for (const [name, value] of Object.entries(error.extras.headers ?? {})) reply.header(name, value);
+  return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(error, reply.request));
+}
+
+const METHODS: HTTPMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+async function errorHandlerPlugin(app: FastifyInstance) {
+  // Every route's path, so an unmatched request can be told apart: unknown path (404) or wrong method (405).
+  const routes = FindMyWay({ ignoreTrailingSlash: false });
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (!METHODS.includes(method as HTTPMethod)) continue;
+      try {
+        routes.on(method as HTTPMethod, route.url, () => undefined);
+      } catch {
+        // A second registration of the same method and path (e.g. HEAD beside GET) is already known.
+      }
+    }
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    const allowed = METHODS.filter((method) => routes.find(method, path) !== null);
+    if (allowed.length > 0) {
+      reply.header("allow", allowed.join(", "));
+      return sendProblem(
+        reply,
+        new AppError("METHOD_NOT_ALLOWED", 405, `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}.`),
+      );
+    }
+    return sendProblem(reply, new AppError("NOT_FOUND", 404, `No route matches ${request.method} ${path}.`));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const known = toAppError(error);
+    if (known && known.status < 500) {
+      request.log.info({ code: known.code, status: known.status }, "request refused");
+      return sendProblem(reply, known);
+    }
+    if (known) {
+      request.log.warn({ err: error, code: known.code }, "request failed: dependency unavailable");
+      return sendProblem(reply, known);
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return sendProblem(
+      reply,
+      new AppError("INTERNAL_ERROR", 500, `Something went wrong on our side; quote request id ${request.id}.`),
+    );
+  });
+}
+
+export default fp(errorHandlerPlugin, { name: "error-handler" });
