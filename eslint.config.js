@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**", "bench/**", "test/**"],
+    files: ["scripts/**", "bench/**", "test/**", "src/db/cli.ts"],
     rules: { "no-console": "off" },
   },
 );

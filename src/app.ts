@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawServerDefault,
+} from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -11,7 +15,7 @@ import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
 import docs from "./plugins/docs.js";
-import errorHandler, { sendProblem } from "./plugins/error-handler.js";
+import errorHandler, { frameworkErrorHandler, sendProblem } from "./plugins/error-handler.js";
 import requestContext, { requestId } from "./plugins/request-context.js";
 
 export interface AppDeps {
@@ -36,7 +40,13 @@ declare module "fastify" {
  * Builds the HTTP application. Plugins register in a fixed order: Fastify's own settings, then cross-cutting
  * plugins (errors, request context, docs), then one plugin per domain module with its dependencies passed in.
  */
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database, redis, logger } = deps;
@@ -50,10 +60,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Requests arriving while draining get our problem+json 503 (below) instead of Fastify's plain one.
     return503OnClosing: false,
     forceCloseConnections: "idle",
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // The API speaks JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
+  app.removeContentTypeParser("text/plain");
   const lifecycle: Lifecycle = { shuttingDown: false };
   app.decorate("lifecycle", lifecycle);
 
@@ -61,6 +74,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(requestContext);
   await app.register(docs, { version: appVersion });
 
+  // While draining, every response closes its connection, so keep-alive sockets do not hold the server open.
+  app.addHook("onSend", async (_request, reply) => {
+    if (lifecycle.shuttingDown) reply.header("connection", "close");
+  });
   app.addHook("onRequest", async (request, reply) => {
     if (!lifecycle.shuttingDown || request.url.startsWith("/api/health")) return;
     reply.header("connection", "close");

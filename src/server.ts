@@ -18,8 +18,13 @@ export interface RunningServer {
 /**
  * Starts one Podium instance: database (configured or embedded) → migrations → pools → HTTP server.
  * Shutdown reverses it: stop accepting and drain in-flight requests, close pools, stop the embedded database.
+ * `register` adds routes of the caller's before listening (tests; embedding Podium in a larger server).
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: { register?: (app: App) => void } = {},
+): Promise<RunningServer> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const runCleanups = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -37,7 +42,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     cleanups.push(() => databaseServer.stop());
     if (config.database.migrateOnStart) {
       const applied = await migrate(databaseServer.url, logger);
-      logger.info({ applied: applied.length }, applied.length ? "database migrated" : "database schema up to date");
+      logger.info(
+        { applied: applied.length },
+        applied.length ? "database migrated" : "database schema up to date",
+      );
     }
     database = createDatabase({ ...config.database, url: databaseServer.url }, logger);
     cleanups.push(() => database.close());
@@ -47,6 +55,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       cleanups.push(() => client.quit());
     }
     app = await buildApp({ config, database, redis, logger });
+    options.register?.(app);
     cleanups.push(() => app.close());
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

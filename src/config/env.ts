@@ -15,7 +15,9 @@ const positiveInt = z.coerce.number().int().positive();
 const postgresUrl = z
   .url()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), "must be a postgres:// or postgresql:// URL");
-const redisUrl = z.url().refine((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL");
+const redisUrl = z
+  .url()
+  .refine((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL");
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),

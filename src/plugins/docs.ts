@@ -2,7 +2,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 
 /** OpenAPI 3.1 generated from the routes' Zod schemas: JSON at /api/docs/json, a browsable page at /api/docs. */
 async function docsPlugin(app: FastifyInstance, options: { version: string }) {
@@ -18,6 +18,8 @@ async function docsPlugin(app: FastifyInstance, options: { version: string }) {
       tags: [{ name: "health", description: "Liveness, readiness and dependency checks" }],
     },
     transform: jsonSchemaTransform,
+    // Schemas given an id with `.meta({ id })` become named components, referenced from every route using them.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs", uiConfig: { deepLinking: true } });
 }

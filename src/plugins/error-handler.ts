@@ -26,13 +26,21 @@ export interface Problem {
 
 /** Fastify's own client errors, by their code, mapped to ours. */
 const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; status: number; detail: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: "PAYLOAD_TOO_LARGE", status: 413, detail: "The request body is too large." },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: "PAYLOAD_TOO_LARGE",
+    status: 413,
+    detail: "The request body is too large.",
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: "UNSUPPORTED_MEDIA_TYPE",
     status: 415,
     detail: "The request body's Content-Type is not supported; send application/json.",
   },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: "MALFORMED_JSON", status: 400, detail: "The request body is not valid JSON." },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: "MALFORMED_JSON",
+    status: 400,
+    detail: "The request body is not valid JSON.",
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     code: "MALFORMED_JSON",
     status: 400,
@@ -48,7 +56,16 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; status: number; deta
 };
 
 /** PostgreSQL conditions that mean "the database is unavailable right now", not "the program is wrong". */
-const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08006"]);
+const UNAVAILABLE_SQLSTATES = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "08000",
+  "08001",
+  "08003",
+  "08006",
+]);
 const UNAVAILABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"]);
 
 function toAppError(error: unknown): AppError | undefined {
@@ -85,7 +102,8 @@ function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth += 1) {
     const { code, message } = e as { code?: string; message?: string };
     if (code && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
-    if (message && /timeout exceeded when trying to connect|Connection terminated/i.test(message)) return true;
+    if (message && /timeout exceeded when trying to connect|Connection terminated/i.test(message))
+      return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
@@ -102,6 +120,14 @@ export function problemBody(error: AppError, request: FastifyRequest): Problem {
     requestId: request.id,
     ...(error.extras.errors ? { errors: error.extras.errors } : {}),
   };
+}
+
+/** Fastify's `frameworkErrors` option: errors raised before routing (a malformed URL) get the same shape. */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(
+    reply,
+    toAppError(error) ?? new AppError("BAD_REQUEST", 400, "The request is malformed."),
+  );
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
@@ -133,7 +159,11 @@ async function errorHandlerPlugin(app: FastifyInstance) {
       reply.header("allow", allowed.join(", "));
       return sendProblem(
         reply,
-        new AppError("METHOD_NOT_ALLOWED", 405, `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}.`),
+        new AppError(
+          "METHOD_NOT_ALLOWED",
+          405,
+          `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}.`,
+        ),
       );
     }
     return sendProblem(reply, new AppError("NOT_FOUND", 404, `No route matches ${request.method} ${path}.`));
@@ -152,7 +182,11 @@ async function errorHandlerPlugin(app: FastifyInstance) {
     request.log.error({ err: error }, "unhandled error");
     return sendProblem(
       reply,
-      new AppError("INTERNAL_ERROR", 500, `Something went wrong on our side; quote request id ${request.id}.`),
+      new AppError(
+        "INTERNAL_ERROR",
+        500,
+        `Something went wrong on our side; quote request id ${request.id}.`,
+      ),
     );
   });
 }

@@ -1,4 +1,16 @@
-import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, real, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { sessions } from "../sessions/sessions.table.js";
 
 export const actorType = pgEnum("actor_type", ["user", "attendee", "api_key", "system"]);

@@ -2,7 +2,12 @@ import { sql } from "drizzle-orm";
 import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { sessions } from "../sessions/sessions.table.js";
 
-export const attendeeStatus = pgEnum("attendee_status", ["connected", "reconnecting", "disconnected", "left"]);
+export const attendeeStatus = pgEnum("attendee_status", [
+  "connected",
+  "reconnecting",
+  "disconnected",
+  "left",
+]);
 
 /** Someone who joined a session with a name (no account). Identified by the attendee token's subject. */
 export const attendees = pgTable(

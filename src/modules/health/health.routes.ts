@@ -29,7 +29,9 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = as
 
   app.get(
     "/api/health/live",
-    { schema: { tags: ["health"], summary: "Liveness: the process is up", response: { 200: livenessSchema } } },
+    {
+      schema: { tags: ["health"], summary: "Liveness: the process is up", response: { 200: livenessSchema } },
+    },
     async () => ({ status: "ok" as const }),
   );
 
@@ -44,9 +46,11 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = as
     },
     async (_request, reply) => {
       const { ready, reason, report } = await health.readiness();
-      return reply
-        .code(ready ? 200 : 503)
-        .send({ status: ready ? "ready" : "not_ready", ...(reason ? { reason } : {}), checks: report?.checks });
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? "ready" : "not_ready",
+        ...(reason ? { reason } : {}),
+        checks: report?.checks,
+      });
     },
   );
 };

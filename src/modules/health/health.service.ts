@@ -32,7 +32,8 @@ export interface HealthServiceDeps {
   startedAt?: number;
 }
 
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|Connection terminated|connect|closed|Stream isn't writeable/i;
+const UNREACHABLE =
+  /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|Connection terminated|connect|closed|Stream isn't writeable/i;
 
 export function createHealthService(deps: HealthServiceDeps) {
   const startedAt = deps.startedAt ?? Date.now();
@@ -48,7 +49,8 @@ export function createHealthService(deps: HealthServiceDeps) {
       const latencyMs = round(performance.now() - start);
       return outcome === "up" ? { status: "up", latencyMs } : { status: "down", latencyMs, error: "timeout" };
     } catch (error) {
-      const message = error instanceof Error ? `${(error as { code?: string }).code ?? ""} ${error.message}` : "";
+      const message =
+        error instanceof Error ? `${(error as { code?: string }).code ?? ""} ${error.message}` : "";
       return {
         status: "down",
         latencyMs: round(performance.now() - start),
@@ -72,10 +74,16 @@ export function createHealthService(deps: HealthServiceDeps) {
       };
     },
     /** Ready to take traffic: dependencies up and not draining for shutdown. */
-    async readiness(): Promise<{ ready: boolean; reason?: "shutting_down" | "dependency_down"; report?: HealthReport }> {
+    async readiness(): Promise<{
+      ready: boolean;
+      reason?: "shutting_down" | "dependency_down";
+      report?: HealthReport;
+    }> {
       if (deps.isShuttingDown()) return { ready: false, reason: "shutting_down" };
       const report = await this.report();
-      return report.status === "ok" ? { ready: true, report } : { ready: false, reason: "dependency_down", report };
+      return report.status === "ok"
+        ? { ready: true, report }
+        : { ready: false, reason: "dependency_down", report };
     },
   };
 }

@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { users, workspaces } from "../auth/auth.table.js";
 import type { SessionSettings } from "./sessions.settings.js";
 
@@ -22,7 +34,10 @@ export const sessions = pgTable(
     status: sessionStatus().notNull().default("draft"),
     joinCode: text().notNull(),
     capacity: integer().notNull().default(500),
-    settings: jsonb().$type<SessionSettings>().notNull().default(sql`'{}'::jsonb`),
+    settings: jsonb()
+      .$type<SessionSettings>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     scheduledAt: timestamp({ withTimezone: true }),
     startedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
@@ -33,7 +48,9 @@ export const sessions = pgTable(
   },
   (t) => [
     // A join code is unique among sessions that have not ended; ended sessions free theirs for reuse.
-    uniqueIndex("sessions_join_code_active_uq").on(t.joinCode).where(sql`${t.status} <> 'ended'`),
+    uniqueIndex("sessions_join_code_active_uq")
+      .on(t.joinCode)
+      .where(sql`${t.status} <> 'ended'`),
     index("sessions_owner_status_idx").on(t.ownerId, t.status, t.createdAt.desc(), t.id.desc()),
     index("sessions_workspace_status_idx").on(t.workspaceId, t.status, t.createdAt.desc(), t.id.desc()),
     check("sessions_capacity_range", sql`${t.capacity} between 1 and 100000`),

@@ -1,0 +1,83 @@
+import { loadConfig } from "../config/env.js";
+import { createLogger } from "../lib/logger.js";
+import { createDatabase, redactUrl } from "./client.js";
+import { migrate, migrationStatus, rollback } from "./migrator.js";
+import { seed } from "./seed.js";
+import { openDatabaseServer } from "./server.js";
+
+/**
+ * `npm run db:<command>`: start | migrate | rollback | status | seed. Works against DATABASE_URL, or against the
+ * embedded PostgreSQL (started for the command, or kept running by `start`).
+ */
+const USAGE = "usage: tsx src/db/cli.ts <start|migrate|rollback|status|seed>";
+
+async function main(command: string | undefined) {
+  if (!command || !["start", "migrate", "rollback", "status", "seed"].includes(command)) {
+    console.error(USAGE);
+    process.exit(64);
+  }
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
+  const server = await openDatabaseServer(config, logger).catch((error: unknown) => {
+    throw new Error(
+      `could not start the embedded database in ${config.embeddedPostgres.dataDir} (is a Podium server using it? ` +
+        `stop it, or set DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
+
+  if (command === "start") {
+    await migrate(server.url);
+    console.log(
+      server.embedded
+        ? `embedded PostgreSQL is running and migrated`
+        : `DATABASE_URL is reachable and migrated`,
+    );
+    console.log(`DATABASE_URL=${server.url}`);
+    if (!server.embedded) return;
+    console.log("Press Ctrl-C to stop it.");
+    const stop = () => {
+      server.stop().then(() => process.exit(0));
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return;
+  }
+
+  try {
+    if (command === "migrate") {
+      const applied = await migrate(server.url);
+      console.log(
+        applied.length ? `applied: ${applied.join(", ")}` : "nothing to migrate: the schema is up to date",
+      );
+    } else if (command === "rollback") {
+      const undone = await rollback(server.url);
+      console.log(undone ? `rolled back: ${undone}` : "nothing to roll back");
+    } else if (command === "status") {
+      console.log(`database: ${redactUrl(server.url)}`);
+      for (const m of await migrationStatus(server.url))
+        console.log(`${m.applied ? "applied" : "pending"}  ${m.tag}`);
+    } else {
+      await migrate(server.url);
+      const database = createDatabase({ ...config.database, url: server.url });
+      try {
+        const summary = await seed(database.db);
+        console.log(
+          `seeded: ${Object.entries(summary)
+            .map(([table, n]) => `${table}=${n}`)
+            .join(", ")}`,
+        );
+      } finally {
+        await database.close();
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  console.error(
+    `db ${process.argv[2] ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { createDatabase, withDatabase, type DatabaseHandle } from "../../src/db/client.js";
+
+export interface TestDatabase extends DatabaseHandle {
+  name: string;
+  url: string;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of this test's own: a clone of the migrated template (default) or, with `empty: true`, a blank
+ * one for migration tests.
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+  const adminUrl = inject("pgAdminUrl");
+  const name = `${inject("pgRunPrefix")}${randomBytes(5).toString("hex")}`;
+  const template = options.empty ? "template0" : inject("pgTemplate");
+  await adminQuery(adminUrl, `create database "${name}" template "${template}"`);
+  const url = withDatabase(adminUrl, name);
+  const handle = createDatabase({ url, poolMax: 5, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+  return {
+    ...handle,
+    name,
+    url,
+    async drop() {
+      await handle.close();
+      await adminQuery(adminUrl, `drop database if exists "${name}" with (force)`);
+    },
+  };
+}
+
+export async function adminQuery(url: string, sql: string, params: unknown[] = []) {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
