@@ -5,29 +5,24 @@ import Fastify, {
   type FastifyInstance,
   type RawServerDefault,
 } from "fastify";
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "./config/env.js";
 import type { DatabaseHandle } from "./db/client.js";
-import { AppError } from "./lib/errors.js";
+import { serializerCompiler } from "./lib/serializer.js";
 import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
 import docs from "./plugins/docs.js";
-import errorHandler, { frameworkErrorHandler, sendProblem } from "./plugins/error-handler.js";
-import requestContext, { requestId } from "./plugins/request-context.js";
+import errorHandler, { frameworkErrorHandler } from "./plugins/error-handler.js";
+import requestContext, { requestId, type Lifecycle } from "./plugins/request-context.js";
 
 export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   redis?: Redis;
   logger: Logger;
-}
-
-/** Shared state of one running instance. */
-export interface Lifecycle {
-  shuttingDown: boolean;
 }
 
 declare module "fastify" {
@@ -71,23 +66,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorate("lifecycle", lifecycle);
 
   await app.register(errorHandler);
-  await app.register(requestContext);
+  await app.register(requestContext, { lifecycle });
   await app.register(docs, { version: appVersion });
-
-  // While draining, every response closes its connection, so keep-alive sockets do not hold the server open.
-  app.addHook("onSend", async (_request, reply) => {
-    if (lifecycle.shuttingDown) reply.header("connection", "close");
-  });
-  app.addHook("onRequest", async (request, reply) => {
-    if (!lifecycle.shuttingDown || request.url.startsWith("/api/health")) return;
-    reply.header("connection", "close");
-    return sendProblem(
-      reply,
-      new AppError("SHUTTING_DOWN", 503, "This instance is shutting down; retry on another.", {
-        headers: { "retry-after": "1" },
-      }),
-    );
-  });
 
   const checks: DependencyCheck[] = [{ name: "database", check: () => database.pool.query("select 1") }];
   if (redis) checks.push({ name: "redis", check: () => redis.ping() });

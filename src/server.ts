@@ -74,7 +74,11 @@ export async function startServer(
       stopping ??= (async () => {
         logger.info({ reason }, "shutting down: draining in-flight requests");
         app.lifecycle.shuttingDown = true;
+        // A keep-alive connection whose request was in flight at close() turns idle only later: close those
+        // as they settle, so draining ends when the last request does, not when keep-alive times out.
+        const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
         await runCleanups();
+        clearInterval(sweeper);
         logger.info("shutdown complete");
       })();
       return stopping;

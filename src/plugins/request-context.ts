@@ -2,6 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
+import type { Logger } from "pino";
+import { AppError } from "../lib/errors.js";
+import { sendProblem } from "./error-handler.js";
 
 const REQUEST_ID_HEADER = "x-request-id";
 // A caller's id is reused (so one id follows a request through a proxy) only if it is short and plain.
@@ -13,15 +16,36 @@ export function requestId(request: IncomingMessage): string {
   return typeof incoming === "string" && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** Shared state of one running instance. */
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
 /**
- * Echoes the request id to the caller and writes one line per request: method, route, status, duration.
- * The URL is logged without its query string (it can carry codes and tokens).
+ * Per-request plumbing, kept to one hook on the way in and one on the way out because it runs on every request:
+ * echoes the request id; while the instance drains, refuses new requests on open connections (503, closing the
+ * connection) except health checks; writes one log line per request (method, route, status, duration; the URL
+ * without its query string, which can carry codes and tokens).
  */
-async function requestContextPlugin(app: FastifyInstance) {
-  app.addHook("onRequest", async (request, reply) => {
+async function requestContextPlugin(app: FastifyInstance, { lifecycle }: { lifecycle: Lifecycle }) {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (lifecycle.shuttingDown && !request.url.startsWith("/api/health")) {
+      reply.header("connection", "close");
+      sendProblem(
+        reply,
+        new AppError("SHUTTING_DOWN", 503, "This instance is shutting down; retry on another.", {
+          headers: { "retry-after": "1" },
+        }),
+      );
+      return;
+    }
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+
+  // The level is fixed for the process: with request lines off, the hook is not even registered.
+  if (!(app.log as Logger).isLevelEnabled("info")) return;
+  app.addHook("onResponse", (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -32,6 +56,7 @@ async function requestContextPlugin(app: FastifyInstance) {
       },
       "request completed",
     );
+    done();
   });
 }
 

@@ -31,3 +31,25 @@ describe("health routes", () => {
     expect(res.json().status).toBe("ready");
   });
 });
+
+describe("while the instance drains", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+    t.app.lifecycle.shuttingDown = true;
+  });
+  afterAll(async () => t.close());
+
+  it("turns unready but stays live, and refuses other requests with 503 SHUTTING_DOWN", async () => {
+    const ready = await t.app.inject({ method: "GET", url: "/api/health/ready" });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: "not_ready", reason: "shutting_down" });
+    expect((await t.app.inject({ method: "GET", url: "/api/health/live" })).statusCode).toBe(200);
+
+    const other = await t.app.inject({ method: "GET", url: "/api/docs/json" });
+    expect(other.statusCode).toBe(503);
+    expect(other.headers.connection).toBe("close");
+    expect(other.headers["retry-after"]).toBe("1");
+    expect(other.json().code).toBe("SHUTTING_DOWN");
+  });
+});

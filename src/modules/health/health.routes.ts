@@ -8,10 +8,6 @@ import type { HealthService } from "./health.service.js";
  * Responses are never cached: a stale "ok" is worse than none.
  */
 export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = async (app, { health }) => {
-  app.addHook("onSend", async (_request, reply) => {
-    reply.header("cache-control", "no-store");
-  });
-
   app.get(
     "/api/health",
     {
@@ -23,7 +19,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = as
     },
     async (_request, reply) => {
       const report = await health.report();
-      return reply.code(report.status === "ok" ? 200 : 503).send(report);
+      return reply
+        .code(report.status === "ok" ? 200 : 503)
+        .header("cache-control", "no-store")
+        .send(report);
     },
   );
 
@@ -32,7 +31,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = as
     {
       schema: { tags: ["health"], summary: "Liveness: the process is up", response: { 200: livenessSchema } },
     },
-    async () => ({ status: "ok" as const }),
+    async (_request, reply) => reply.header("cache-control", "no-store").send({ status: "ok" as const }),
   );
 
   app.get(
