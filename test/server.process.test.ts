@@ -14,6 +14,19 @@ const portOpen = (port: number) =>
     socket.once("error", () => resolve(false));
   });
 
+/** The server with no DATABASE_URL, on an embedded PostgreSQL in a fresh folder and free ports. */
+async function spawnEmbedded(env: Record<string, string> = {}) {
+  const dataDir = await mkdtemp(join(tmpdir(), "podium-embedded-"));
+  const [port, pgPort] = [await freePort(), await freePort()];
+  const server = spawnServer({
+    PORT: String(port),
+    EMBEDDED_PG_DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(pgPort),
+    ...env,
+  });
+  return { dataDir, port, pgPort, server };
+}
+
 describe("the server process", () => {
   let database: TestDatabase;
   beforeAll(async () => {
@@ -39,13 +52,7 @@ describe("the server process", () => {
   });
 
   it("with no DATABASE_URL starts an embedded PostgreSQL, migrates, serves, and stops it on SIGINT", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "podium-embedded-"));
-    const [port, pgPort] = [await freePort(), await freePort()];
-    const server = spawnServer({
-      PORT: String(port),
-      EMBEDDED_PG_DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(pgPort),
-    });
+    const { dataDir, port, pgPort, server } = await spawnEmbedded();
     try {
       const res = await waitForStatus(`http://127.0.0.1:${port}/api/health`, 200, 60_000);
       expect(
@@ -67,14 +74,7 @@ describe("the server process", () => {
   });
 
   it("turns /api/health to 503 when its embedded PostgreSQL is really stopped", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "podium-embedded-"));
-    const [port, pgPort] = [await freePort(), await freePort()];
-    const server = spawnServer({
-      PORT: String(port),
-      EMBEDDED_PG_DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(pgPort),
-      HEALTH_CHECK_TIMEOUT_MS: "1000",
-    });
+    const { dataDir, port, server } = await spawnEmbedded({ HEALTH_CHECK_TIMEOUT_MS: "1000" });
     try {
       await waitForStatus(`http://127.0.0.1:${port}/api/health`, 200, 60_000);
       const postmaster = Number((await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);

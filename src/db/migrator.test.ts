@@ -3,23 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/database.js";
+import {
+  SEEDED_TABLES as TABLES,
+  createTestDatabase,
+  type TestDatabase,
+} from "../../test/helpers/database.js";
 import { migrate, MigrationError, migrationStatus, readMigrations, rollback } from "./migrator.js";
 import { migrationsFolder } from "./paths.js";
 import { seed } from "./seed.js";
-
-const TABLES = [
-  "users",
-  "workspaces",
-  "workspace_members",
-  "sessions",
-  "session_members",
-  "attendees",
-  "questions",
-  "question_votes",
-  "session_events",
-  "session_analytics",
-];
 
 async function rowCounts(pool: pg.Pool, tables = TABLES): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/database.js";
+import {
+  SEEDED_TABLES as TABLES,
+  createTestDatabase,
+  type TestDatabase,
+} from "../../test/helpers/database.js";
 import { seed, type SeedSummary } from "./seed.js";
 import { ENDED_SESSION_ID, LIVE_SESSION_ID, MODERATOR_ID, PRESENTER_ID } from "./seed-data.js";
-
-const TABLES = [
-  "users",
-  "workspaces",
-  "workspace_members",
-  "sessions",
-  "session_members",
-  "attendees",
-  "questions",
-  "question_votes",
-  "session_events",
-  "session_analytics",
-];
 
 async function snapshot(t: TestDatabase) {
   const tables: Record<string, unknown[]> = {};

@@ -3,6 +3,20 @@ import pg from "pg";
 import { inject } from "vitest";
 import { createDatabase, withDatabase, type DatabaseHandle } from "../../src/db/client.js";
 
+/** The tables the demo seed fills, for tests that compare row counts. */
+export const SEEDED_TABLES = [
+  "users",
+  "workspaces",
+  "workspace_members",
+  "sessions",
+  "session_members",
+  "attendees",
+  "questions",
+  "question_votes",
+  "session_events",
+  "session_analytics",
+];
+
 export interface TestDatabase extends DatabaseHandle {
   name: string;
   url: string;
