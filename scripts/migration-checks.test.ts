@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { projectRoot } from "../src/db/paths.js";
+import { projectRoot } from "../src/lib/paths.js";
 import { checkMigrationHistory, checkSchemaMatchesMigrations } from "./migration-checks.js";
 
 const run = promisify(execFile);

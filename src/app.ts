@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "./config/env.js";
 import type { DatabaseHandle } from "./db/client.js";
-import { serializerCompiler } from "./lib/serializer.js";
+import { serializerCompiler } from "./plugins/serializer.js";
 import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";

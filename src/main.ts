@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config/env.js";
-import { createLogger } from "./lib/logger.js";
+import { createLogger } from "./config/logger.js";
 import { startServer } from "./server.js";
 
 /** Process entry: configuration → server → signals. Everything else lives in server.ts. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../test/helpers/database.js";
 import { LogCapture, testConfig } from "../test/helpers/app.js";
-import { createLogger } from "./lib/logger.js";
+import { createLogger } from "./config/logger.js";
 import { startServer } from "./server.js";
 
 describe("graceful shutdown", () => {

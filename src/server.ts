@@ -4,8 +4,8 @@ import { buildApp, type App } from "./app.js";
 import type { Config } from "./config/env.js";
 import { createDatabase, type DatabaseHandle } from "./db/client.js";
 import { migrate } from "./db/migrator.js";
-import { openDatabaseServer, type DatabaseServer } from "./db/server.js";
-import { createRedis } from "./lib/redis.js";
+import { openDatabaseServer, type DatabaseServer } from "./db/database-server.js";
+import { createRedis } from "./db/redis.js";
 
 export interface RunningServer {
   app: App;

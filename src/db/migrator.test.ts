@@ -9,7 +9,7 @@ import {
   type TestDatabase,
 } from "../../test/helpers/database.js";
 import { migrate, MigrationError, migrationStatus, readMigrations, rollback } from "./migrator.js";
-import { migrationsFolder } from "./paths.js";
+import { migrationsFolder } from "../lib/paths.js";
 import { seed } from "./seed.js";
 
 async function rowCounts(pool: pg.Pool, tables = TABLES): Promise<Record<string, number>> {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import type { Logger } from "pino";
-import { migrationsFolder } from "./paths.js";
+import { migrationsFolder } from "../lib/paths.js";
 
 /**
  * Applies drizzle-kit's migrations and rolls them back one step at a time.

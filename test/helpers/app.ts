@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { buildApp, type App } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config/env.js";
 import type { DatabaseHandle } from "../../src/db/client.js";
-import { createLogger } from "../../src/lib/logger.js";
+import { createLogger } from "../../src/config/logger.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 
 /** Log lines the app wrote during a test, parsed. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { projectRoot } from "../../src/db/paths.js";
+import { projectRoot } from "../../src/lib/paths.js";
 
 export interface ServerProcess {
   child: ChildProcess;
