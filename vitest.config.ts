@@ -7,6 +7,9 @@ export default defineConfig({
     // Each test file gets its own database cloned from a migrated template, so files run in parallel safely.
     pool: "forks",
     fileParallelism: true,
+    // Vitest's default is one worker fewer than the CPUs: a single worker on a 2-core machine, so files would
+    // never overlap. The tests mostly wait on PostgreSQL, child processes and timers, not on the CPU.
+    maxWorkers: 4,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,

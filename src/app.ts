@@ -15,7 +15,7 @@ import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
 import docs from "./plugins/docs.js";
-import errorHandler, { frameworkErrorHandler } from "./plugins/error-handler.js";
+import errorHandler, { clientErrorHandler, frameworkErrorHandler } from "./plugins/error-handler.js";
 import requestContext, { requestId, type Lifecycle } from "./plugins/request-context.js";
 
 export interface AppDeps {
@@ -56,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return503OnClosing: false,
     forceCloseConnections: "idle",
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

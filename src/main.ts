@@ -1,10 +1,10 @@
-import { ConfigError, loadConfig } from "./config/env.js";
+import { ConfigError, loadConfig, type Config } from "./config/env.js";
 import { createLogger } from "./config/logger.js";
-import { startServer } from "./server.js";
+import { startServer, type RunningServer } from "./server.js";
 
 /** Process entry: configuration → server → signals. Everything else lives in server.ts. */
 async function main() {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -15,9 +15,31 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
-  logger.info({ url: server.url, docs: `${server.url}/api/docs` }, "podium is listening");
+  let server: RunningServer | undefined = undefined;
+  let stopRequested: string | undefined;
 
+  const stop = (reason: string) => {
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown took too long: exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    if (!server) {
+      // Still starting (initdb, migrations): stop as soon as it is up, so no database is left running.
+      stopRequested = reason;
+      logger.info({ reason }, "stop requested during start-up");
+      return;
+    }
+    server.shutdown(reason).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+
+  // Signal handlers come first: a signal during start-up must not kill the process with its database running.
   let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (firstSignalAt !== undefined) {
@@ -28,25 +50,18 @@ async function main() {
       process.exit(1);
     }
     firstSignalAt = Date.now();
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown took too long: exiting");
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
-    server.shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    stop(signal);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("uncaughtException", (error) => {
     logger.fatal({ err: error }, "uncaught exception: shutting down");
-    server.shutdown("uncaughtException").finally(() => process.exit(1));
+    void (server?.shutdown("uncaughtException") ?? Promise.resolve()).finally(() => process.exit(1));
   });
+
+  server = await startServer(config, logger);
+  logger.info({ url: server.url, docs: `${server.url}/api/docs` }, "podium is listening");
+  if (stopRequested) stop(stopRequested);
 }
 
 main().catch((error: unknown) => {

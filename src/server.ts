@@ -41,7 +41,10 @@ export async function startServer(
     databaseServer = await openDatabaseServer(config, logger);
     cleanups.push(() => databaseServer.stop());
     if (config.database.migrateOnStart) {
-      const applied = await migrate(databaseServer.url, logger);
+      const applied = await migrate(databaseServer.url, {
+        logger,
+        connectTimeoutMs: config.database.connectTimeoutMs,
+      });
       logger.info(
         { applied: applied.length },
         applied.length ? "database migrated" : "database schema up to date",

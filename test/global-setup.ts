@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { withDatabase } from "../src/db/client.js";
 import { startEmbeddedPostgres } from "../src/db/embedded.js";
 import { migrate } from "../src/db/migrator.js";
+import { adminQuery } from "./helpers/pg-admin.js";
+import { freePort } from "./helpers/ports.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -37,48 +37,37 @@ export default async function setup(project: TestProject) {
     stopEmbedded = embedded.stop;
   }
 
+  const teardown = async () => {
+    try {
+      // An exact prefix test: with LIKE, "_" matches any character, so run podium_t123_ would also match
+      // podium_t1234_… and drop another run's databases on a shared server.
+      const { rows } = await adminQuery<{ datname: string }>(
+        adminUrl,
+        "select datname from pg_database where left(datname, length($1)) = $1",
+        [runPrefix],
+      );
+      for (const { datname } of rows) {
+        await adminQuery(adminUrl, `drop database if exists "${datname.replaceAll('"', '""')}" with (force)`);
+      }
+    } finally {
+      await stopEmbedded?.();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    }
+  };
+
   const template = `${runPrefix}template`;
-  await admin(adminUrl, `create database "${template}"`);
-  await migrate(withDatabase(adminUrl, template));
+  try {
+    await adminQuery(adminUrl, `create database "${template}"`);
+    await migrate(withDatabase(adminUrl, template));
+  } catch (error) {
+    // Vitest runs no teardown for a setup that failed: do not leave the template or the embedded server behind.
+    await teardown().catch(() => undefined);
+    throw error;
+  }
 
   project.provide("pgAdminUrl", adminUrl);
   project.provide("pgTemplate", template);
   project.provide("pgRunPrefix", runPrefix);
 
-  return async () => {
-    const client = new pg.Client(adminUrl);
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ datname: string }>(
-        "select datname from pg_database where datname like $1",
-        [`${runPrefix}%`],
-      );
-      for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
-    } finally {
-      await client.end();
-    }
-    await stopEmbedded?.();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  };
-}
-
-async function admin(url: string, sql: string) {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
+  return teardown;
 }

@@ -11,6 +11,8 @@ const booleanString = z
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+// Timers take at most 2^31-1 ms; a larger value would fire at once.
+const durationMs = positiveInt.max(2_147_483_647);
 
 const postgresUrl = z
   .url()
@@ -20,18 +22,17 @@ const redisUrl = z
   .refine((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL");
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: booleanString.default(false),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
-  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  SHUTDOWN_TIMEOUT_MS: durationMs.default(10_000),
 
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: positiveInt.max(1_000).default(10),
-  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(5_000),
-  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(3_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: durationMs.default(5_000),
+  DATABASE_CONNECT_TIMEOUT_MS: durationMs.default(3_000),
   DATABASE_MIGRATE_ON_START: booleanString.default(true),
 
   EMBEDDED_PG_DATA_DIR: z.string().min(1).default("./data/postgres"),
@@ -39,13 +40,12 @@ const envSchema = z.object({
 
   REDIS_URL: redisUrl.optional(),
 
-  HEALTH_CHECK_TIMEOUT_MS: positiveInt.default(2_000),
+  HEALTH_CHECK_TIMEOUT_MS: durationMs.default(2_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
-  env: Env["NODE_ENV"];
   host: string;
   port: number;
   logLevel: Env["LOG_LEVEL"];
@@ -88,7 +88,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   return {
-    env: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,

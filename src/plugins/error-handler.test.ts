@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestApp, type TestApp } from "../../test/helpers/app.js";
@@ -28,6 +29,19 @@ describe("problem+json errors", () => {
         app.get("/test/conflict", async () => {
           throw new AppError("SESSION_ENDED", 409, "The session has ended.");
         });
+        app.get(
+          "/test/documented-404",
+          {
+            schema: {
+              response: { 404: z.object({ message: z.string() }), 503: z.object({ message: z.string() }) },
+            },
+          },
+          async (request) => {
+            throw request.query && Object.keys(request.query as object).length
+              ? new AppError("SERVICE_UNAVAILABLE", 503, "Try later.")
+              : new AppError("NOT_FOUND", 404, "The session was not found.");
+          },
+        );
         app.get("/test/db-down", async () => {
           throw Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:5432"), { code: "ECONNREFUSED" });
         });
@@ -234,5 +248,49 @@ describe("problem+json errors", () => {
       headers: { "x-request-id": "bad id\n" },
     });
     expect(replaced.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("keeps the problem shape even where the route documents its own error schema", async () => {
+    const notFound = await t.app.inject({ method: "GET", url: "/test/documented-404" });
+    expect(notFound.statusCode).toBe(404);
+    expect(notFound.headers["content-type"]).toMatch(PROBLEM);
+    expect(notFound.json()).toMatchObject({ code: "NOT_FOUND", detail: "The session was not found." });
+    const unavailable = await t.app.inject({ method: "GET", url: "/test/documented-404?x=1" });
+    expect(unavailable.statusCode).toBe(503);
+    expect(unavailable.json().code).toBe("SERVICE_UNAVAILABLE");
+  });
+});
+
+describe("errors from the HTTP parser, before any route", () => {
+  let t: TestApp;
+  let base: URL;
+  beforeAll(async () => {
+    t = await createTestApp();
+    base = new URL(await t.app.listen({ port: 0, host: "127.0.0.1" }));
+  });
+  afterAll(async () => t.close());
+
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(base.port), "127.0.0.1", () => socket.end(request));
+      let received = "";
+      socket.on("data", (chunk) => (received += chunk.toString()));
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+    });
+
+  it("answers headers over the limit with 431 problem+json", async () => {
+    const response = await raw(
+      `GET /api/health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 431 /);
+    expect(response).toMatch(/content-type: application\/problem\+json/i);
+    expect(response).toContain('"code":"HEADERS_TOO_LARGE"');
+  });
+
+  it("answers a request that is not HTTP with 400 problem+json", async () => {
+    const response = await raw("HELLO THERE\r\n\r\n");
+    expect(response).toMatch(/^HTTP\/1\.1 400 /);
+    expect(response).toContain('"code":"BAD_REQUEST"');
   });
 });

@@ -1,7 +1,9 @@
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
+import { isConnectionError } from "../lib/connection-errors.js";
 import { AppError, type FieldError } from "../lib/errors.js";
 import { statusTitle } from "../lib/http-status.js";
 
@@ -55,19 +57,6 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; status: number; deta
   FST_ERR_ASYNC_CONSTRAINT: { code: "BAD_REQUEST", status: 400, detail: "The request could not be routed." },
 };
 
-/** PostgreSQL conditions that mean "the database is unavailable right now", not "the program is wrong". */
-const UNAVAILABLE_SQLSTATES = new Set([
-  "57P01",
-  "57P02",
-  "57P03",
-  "53300",
-  "08000",
-  "08001",
-  "08003",
-  "08006",
-]);
-const UNAVAILABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"]);
-
 function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
@@ -86,7 +75,7 @@ function toAppError(error: unknown): AppError | undefined {
       headers: { "retry-after": "1" },
     });
   }
-  if (isDatabaseUnavailable(error)) {
+  if (isConnectionError(error)) {
     return new AppError("SERVICE_UNAVAILABLE", 503, "The database is unavailable; try again shortly.", {
       headers: { "retry-after": "5" },
     });
@@ -96,17 +85,6 @@ function toAppError(error: unknown): AppError | undefined {
     return new AppError("BAD_REQUEST", candidate.statusCode, statusTitle(candidate.statusCode));
   }
   return undefined;
-}
-
-function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth += 1) {
-    const { code, message } = e as { code?: string; message?: string };
-    if (code && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
-    if (message && /timeout exceeded when trying to connect|Connection terminated/i.test(message))
-      return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 export function problemBody(error: AppError, request: FastifyRequest): Problem {
@@ -132,7 +110,38 @@ export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequ
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
   for (const [name, value] of Object.entries(error.extras.headers ?? {})) reply.header(name, value);
-  return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(error, reply.request));
+  return (
+    reply
+      .code(error.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      // A problem is never shaped by the route's response schema for that status.
+      .serializer(JSON.stringify)
+      .send(problemBody(error, reply.request))
+  );
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser rejects before any route runs (headers too large,
+ * a malformed request line) is answered in the same shape, on the raw socket.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    type: `https://podium.dev/problems/${tooLarge ? "headers-too-large" : "bad-request"}`,
+    title: statusTitle(status),
+    status,
+    detail: tooLarge ? "The request headers are too large." : "The request is not valid HTTP.",
+    code: tooLarge ? "HEADERS_TOO_LARGE" : "BAD_REQUEST",
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${statusTitle(status)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 const METHODS: HTTPMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];

@@ -20,7 +20,7 @@ export class LogCapture extends Writable {
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "info", PORT: "0", ...overrides });
+  return loadConfig({ LOG_LEVEL: "info", PORT: "0", ...overrides });
 }
 
 export interface TestApp {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
 import { createDatabase, withDatabase, type DatabaseHandle } from "../../src/db/client.js";
+import { adminQuery } from "./pg-admin.js";
 
 /** The tables the demo seed fills, for tests that compare row counts. */
 export const SEEDED_TABLES = [
@@ -16,6 +16,9 @@ export const SEEDED_TABLES = [
   "session_events",
   "session_analytics",
 ];
+
+/** application_name of the test's own pool on its database (the app's pools say "podium"). */
+export const TEST_APPLICATION_NAME = "podium-test";
 
 export interface TestDatabase extends DatabaseHandle {
   name: string;
@@ -34,7 +37,14 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   const template = options.empty ? "template0" : inject("pgTemplate");
   await adminQuery(adminUrl, `create database "${name}" template "${template}"`);
   const url = withDatabase(adminUrl, name);
-  const handle = createDatabase({ url, poolMax: 5, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+  // Named apart from the app's own pools ("podium"), so a test can tell the app's connections from its own.
+  const handle = createDatabase({
+    url,
+    poolMax: 5,
+    statementTimeoutMs: 10_000,
+    connectTimeoutMs: 5_000,
+    applicationName: TEST_APPLICATION_NAME,
+  });
   return {
     ...handle,
     name,
@@ -44,14 +54,4 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
       await adminQuery(adminUrl, `drop database if exists "${name}" with (force)`);
     },
   };
-}
-
-export async function adminQuery(url: string, sql: string, params: unknown[] = []) {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
 }

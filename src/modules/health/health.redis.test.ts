@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
-import { freePort } from "../../../test/global-setup.js";
+import { freePort } from "../../../test/helpers/ports.js";
 import { createRedis } from "../../db/redis.js";
 
 describe("health with Redis configured", () => {

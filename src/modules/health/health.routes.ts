@@ -45,11 +45,14 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = as
     },
     async (_request, reply) => {
       const { ready, reason, report } = await health.readiness();
-      return reply.code(ready ? 200 : 503).send({
-        status: ready ? "ready" : "not_ready",
-        ...(reason ? { reason } : {}),
-        checks: report?.checks,
-      });
+      return reply
+        .code(ready ? 200 : 503)
+        .header("cache-control", "no-store")
+        .send({
+          status: ready ? "ready" : "not_ready",
+          ...(reason ? { reason } : {}),
+          checks: report?.checks,
+        });
     },
   );
 };

@@ -1,3 +1,5 @@
+import { isConnectionError } from "../../lib/connection-errors.js";
+
 /**
  * Health of this instance and of what it depends on. Free of HTTP: routes turn a report into a status code.
  */
@@ -32,9 +34,6 @@ export interface HealthServiceDeps {
   startedAt?: number;
 }
 
-const UNREACHABLE =
-  /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|Connection terminated|connect|closed|Stream isn't writeable/i;
-
 export function createHealthService(deps: HealthServiceDeps) {
   const startedAt = deps.startedAt ?? Date.now();
 
@@ -49,12 +48,10 @@ export function createHealthService(deps: HealthServiceDeps) {
       const latencyMs = round(performance.now() - start);
       return outcome === "up" ? { status: "up", latencyMs } : { status: "down", latencyMs, error: "timeout" };
     } catch (error) {
-      const message =
-        error instanceof Error ? `${(error as { code?: string }).code ?? ""} ${error.message}` : "";
       return {
         status: "down",
         latencyMs: round(performance.now() - start),
-        error: UNREACHABLE.test(message) ? "unreachable" : "error",
+        error: isConnectionError(error) ? "unreachable" : "error",
       };
     } finally {
       clearTimeout(timer);
