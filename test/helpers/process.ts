@@ -12,10 +12,22 @@ export interface ServerProcess {
 
 /** Runs `src/main.ts` (through tsx) as a real process with the given environment. */
 export function spawnServer(env: Record<string, string | undefined>): ServerProcess {
+  return spawnScript("src/main.ts", [], env);
+}
+
+/**
+ * Runs a TypeScript entry point of the project (through tsx) as a real process. The environment is the test
+ * runner's without DATABASE_URL and REDIS_URL, plus `env`.
+ */
+export function spawnScript(
+  entry: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): ServerProcess {
   const clean = { ...process.env };
   delete clean.DATABASE_URL;
   delete clean.REDIS_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
     cwd: projectRoot(),
     env: { ...clean, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

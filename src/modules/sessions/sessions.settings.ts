@@ -33,5 +33,11 @@ export const sessionSettingsSchema = z
   .strict();
 
 export type SessionSettings = z.infer<typeof sessionSettingsSchema>;
+/** What the JSONB column holds: possibly partial (older rows, defaults omitted); read it through `parseStoredSettings`. */
+export type StoredSessionSettings = z.input<typeof sessionSettingsSchema>;
+
+/** Settings as stored, completed with today's defaults. */
+export const parseStoredSettings = (stored: StoredSessionSettings): SessionSettings =>
+  sessionSettingsSchema.parse(stored);
 
 export const defaultSessionSettings = (): SessionSettings => sessionSettingsSchema.parse({});

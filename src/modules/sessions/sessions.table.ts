@@ -13,7 +13,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { users, workspaces } from "../auth/auth.table.js";
-import type { SessionSettings } from "./sessions.settings.js";
+import type { StoredSessionSettings } from "./sessions.settings.js";
 
 export const sessionStatus = pgEnum("session_status", ["draft", "scheduled", "live", "ended"]);
 export const sessionMemberRole = pgEnum("session_member_role", ["co_host", "moderator"]);
@@ -35,7 +35,7 @@ export const sessions = pgTable(
     joinCode: text().notNull(),
     capacity: integer().notNull().default(500),
     settings: jsonb()
-      .$type<SessionSettings>()
+      .$type<StoredSessionSettings>()
       .notNull()
       .default(sql`'{}'::jsonb`),
     scheduledAt: timestamp({ withTimezone: true }),
