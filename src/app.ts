@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config/env.js";
 import type { DatabaseHandle } from "./db/client.js";
 import { serializerCompiler } from "./plugins/serializer.js";
+import { requestLogger } from "./config/request-logger.js";
 import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
@@ -47,6 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database, redis, logger } = deps;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    childLoggerFactory: (parent, bindings, options) => requestLogger(parent as Logger, bindings, options),
     genReqId: requestId,
     // Request lines are written by the request-context plugin (route, status, duration; no query string).
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
