@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * The only reader of process.env. Every variable is listed once here, parsed with Zod, and documented in the
- * README. A bad value stops the process at start with a message naming the variable.
+ * readme. A bad value stops the process at start with a message naming the variable.
  */
 
 const booleanString = z
@@ -74,7 +74,7 @@ export class ConfigError extends Error {
 
 /** Reads the configuration from `source` (process.env by default); throws ConfigError naming each bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  // An empty variable means "not set", as in most shells (`PORT= npm start`).
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
