@@ -18,12 +18,8 @@ async function main(command: string | undefined) {
   }
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-  const server = await openDatabaseServer(config, logger).catch((error: unknown) => {
-    throw new Error(
-      `could not start the embedded database in ${config.embeddedPostgres.dataDir} (is a Podium server using it? ` +
-        `stop it, or set DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`,
-    );
-  });
+  // A failed embedded start already says what is in the way (port, data directory).
+  const server = await openDatabaseServer(config, logger);
 
   if (command === "start") {
     await migrate(server.url, { connectTimeoutMs: config.database.connectTimeoutMs });

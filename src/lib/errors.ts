@@ -22,7 +22,3 @@ export class AppError extends Error {
     this.name = "AppError";
   }
 }
-
-export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
-
-export const notFound = (what: string) => new AppError("NOT_FOUND", 404, `${what} was not found.`);

@@ -87,15 +87,15 @@ function toAppError(error: unknown): AppError | undefined {
   return undefined;
 }
 
-export function problemBody(error: AppError, request: FastifyRequest): Problem {
+/** The problem document for an error; `instance` and `requestId` when there is a request to name. */
+export function toProblem(error: AppError, request?: FastifyRequest): Problem {
   return {
     type: `https://podium.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
     title: statusTitle(error.status),
     status: error.status,
     detail: error.detail,
     code: error.code,
-    instance: request.url.split("?")[0],
-    requestId: request.id,
+    ...(request ? { instance: request.url.split("?")[0], requestId: request.id } : {}),
     ...(error.extras.errors ? { errors: error.extras.errors } : {}),
   };
 }
@@ -116,7 +116,7 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
       .type(PROBLEM_CONTENT_TYPE)
       // A problem is never shaped by the route's response schema for that status.
       .serializer(JSON.stringify)
-      .send(problemBody(error, reply.request))
+      .send(toProblem(error, reply.request))
   );
 }
 
@@ -129,17 +129,14 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     socket.destroy();
     return;
   }
-  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
-  const status = tooLarge ? 431 : 400;
-  const body = JSON.stringify({
-    type: `https://podium.dev/problems/${tooLarge ? "headers-too-large" : "bad-request"}`,
-    title: statusTitle(status),
-    status,
-    detail: tooLarge ? "The request headers are too large." : "The request is not valid HTTP.",
-    code: tooLarge ? "HEADERS_TOO_LARGE" : "BAD_REQUEST",
-  });
+  const problem = toProblem(
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? new AppError("HEADERS_TOO_LARGE", 431, "The request headers are too large.")
+      : new AppError("BAD_REQUEST", 400, "The request is not valid HTTP."),
+  );
+  const body = JSON.stringify(problem);
   socket.end(
-    `HTTP/1.1 ${status} ${statusTitle(status)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
