@@ -30,6 +30,8 @@ export const attendees = pgTable(
     lastSeenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** Set when a moderator bans the attendee: every token issued to it stops working. */
     bannedAt: timestamp({ withTimezone: true }),
+    /** Set when a moderator removes the attendee: its tokens stop working, but it may join again as someone new. */
+    removedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     uniqueIndex("attendees_peer_id_uq").on(t.peerId),
