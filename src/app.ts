@@ -15,7 +15,17 @@ import { requestLogger } from "./config/request-logger.js";
 import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
+import { createAuthServices } from "./modules/auth/auth.services.js";
+import { meRoutes } from "./modules/auth/me.routes.js";
+import { apiKeyRoutes } from "./modules/auth/api-keys.routes.js";
+import { sessionMemberRoutes } from "./modules/sessions/session-members.routes.js";
+import { createSessionAccess } from "./modules/sessions/session-access.service.js";
+import { attendeeRoutes } from "./modules/attendees/attendees.routes.js";
+import { createAttendeeModeration } from "./modules/attendees/attendees.service.js";
+import auth from "./plugins/auth.js";
 import docs from "./plugins/docs.js";
+import { actorLimit, rateLimit } from "./plugins/rate-limit.js";
+import security from "./plugins/security.js";
 import errorHandler, { clientErrorHandler, frameworkErrorHandler } from "./plugins/error-handler.js";
 import requestContext, { requestId, type Lifecycle } from "./plugins/request-context.js";
 
@@ -68,9 +78,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const lifecycle: Lifecycle = { shuttingDown: false };
   app.decorate("lifecycle", lifecycle);
 
+  const secret = config.auth.secret;
+  if (!secret)
+    throw new Error("buildApp needs config.auth.secret (startServer resolves it with resolveAuthSecret)");
+  const authServices = createAuthServices({ config, secret, db: database.db, redis, logger });
+  await authServices.start();
+  app.addHook("onClose", () => authServices.close());
+
   await app.register(errorHandler);
   await app.register(requestContext, { lifecycle });
+  await app.register(security, { trustedOrigins: config.auth.trustedOrigins });
+  await app.register(rateLimit, { config: config.rateLimit, redis });
   await app.register(docs, { version: appVersion });
+  await app.register(auth, {
+    auth: authServices.auth,
+    authenticator: authServices.authenticator,
+    publicUrl: config.auth.publicUrl,
+    trustedOrigins: config.auth.trustedOrigins,
+  });
+  await app.register(actorLimit, { config: config.rateLimit, redis });
 
   const checks: DependencyCheck[] = [{ name: "database", check: () => database.pool.query("select 1") }];
   if (redis) checks.push({ name: "redis", check: () => redis.ping() });
@@ -81,6 +107,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     isShuttingDown: () => lifecycle.shuttingDown,
   });
   await app.register(healthRoutes, { health });
+
+  const sessionAccess = createSessionAccess({ db: database.db });
+  await app.register(meRoutes, { db: database.db });
+  await app.register(apiKeyRoutes, { auth: authServices.auth, db: database.db });
+  await app.register(sessionMemberRoutes, { db: database.db, sessionAccess });
+  await app.register(attendeeRoutes, {
+    moderation: createAttendeeModeration({
+      db: database.db,
+      sessionAccess,
+      revocations: authServices.revocations,
+      logger,
+    }),
+  });
 
   return app;
 }

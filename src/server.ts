@@ -6,6 +6,7 @@ import { createDatabase, type DatabaseHandle } from "./db/client.js";
 import { migrate } from "./db/migrator.js";
 import { openDatabaseServer, type DatabaseServer } from "./db/database-server.js";
 import { createRedis } from "./db/redis.js";
+import { resolveAuthSecret } from "./modules/auth/auth-secret.js";
 
 export interface RunningServer {
   app: App;
@@ -57,7 +58,13 @@ export async function startServer(
       redis = client;
       cleanups.push(() => client.quit());
     }
-    app = await buildApp({ config, database, redis, logger });
+    const secret = await resolveAuthSecret(config, logger);
+    app = await buildApp({
+      config: { ...config, auth: { ...config.auth, secret } },
+      database,
+      redis,
+      logger,
+    });
     options.register?.(app);
     cleanups.push(() => app.close());
     await app.listen({ host: config.host, port: config.port });

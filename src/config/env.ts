@@ -21,7 +21,18 @@ const redisUrl = z
   .url()
   .refine((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL");
 
+const commaList = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const origin = z.url().refine((value) => /^https?:\/\/[^/]+$/.test(value.replace(/\/$/, "")), {
+  message: "must be an origin such as https://podium.example.com (scheme, host, optional port; no path)",
+});
+
 const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -41,11 +52,36 @@ const envSchema = z.object({
   REDIS_URL: redisUrl.optional(),
 
   HEALTH_CHECK_TIMEOUT_MS: durationMs.default(2_000),
+
+  PUBLIC_URL: origin.optional(),
+  AUTH_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)")
+    .optional(),
+  AUTH_SECRET_FILE: z.string().min(1).default("./data/auth-secret"),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  ADMIN_EMAILS: commaList.pipe(z.array(z.email())).default([]),
+  CORS_ORIGINS: commaList.pipe(z.array(origin)).default([]),
+
+  RATE_LIMIT_WINDOW_MS: durationMs.default(60_000),
+  RATE_LIMIT_IP_MAX: positiveInt.default(600),
+  RATE_LIMIT_ACTOR_MAX: positiveInt.default(300),
+  RATE_LIMIT_SIGN_IN_MAX: positiveInt.default(10),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
 export interface Config {
+  /** `production` turns off development sign-in and requires an OAuth provider and AUTH_SECRET. */
+  nodeEnv: Env["NODE_ENV"];
   host: string;
   port: number;
   logLevel: Env["LOG_LEVEL"];
@@ -63,6 +99,20 @@ export interface Config {
   embeddedPostgres: { dataDir: string; port: number };
   redis: { url: string | undefined };
   health: { checkTimeoutMs: number };
+  auth: {
+    /** The origin browsers reach the server at: OAuth callbacks and cookies are built on it. */
+    publicUrl: string;
+    /** Absent outside production: a random one is kept in `secretFile`. */
+    secret: string | undefined;
+    secretFile: string;
+    google: OAuthClient | undefined;
+    github: OAuthClient | undefined;
+    /** Users signing in with one of these (verified) emails get the platform admin role. */
+    adminEmails: string[];
+    /** Origins allowed to call the API from a browser (CORS) and to send cookie-authenticated mutations. */
+    trustedOrigins: string[];
+  };
+  rateLimit: { windowMs: number; ipMax: number; actorMax: number; signInMax: number };
 }
 
 export class ConfigError extends Error {
@@ -87,7 +137,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const env = parsed.data;
+  const problems = [
+    ...oauthPairProblems("GOOGLE", env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET),
+    ...oauthPairProblems("GITHUB", env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET),
+  ];
+  if (env.NODE_ENV === "production") {
+    if (!env.GOOGLE_CLIENT_ID && !env.GITHUB_CLIENT_ID) {
+      problems.push(
+        "GOOGLE_CLIENT_ID / GITHUB_CLIENT_ID: production needs at least one OAuth provider (development sign-in is off in production)",
+      );
+    }
+    if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (at least 32 characters)");
+    if (!env.PUBLIC_URL) problems.push("PUBLIC_URL: required in production (the origin browsers use)");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
   return {
+    nodeEnv: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
@@ -104,10 +170,40 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     embeddedPostgres: { dataDir: env.EMBEDDED_PG_DATA_DIR, port: env.EMBEDDED_PG_PORT },
     redis: { url: env.REDIS_URL },
     health: { checkTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS },
+    auth: {
+      publicUrl,
+      secret: env.AUTH_SECRET,
+      secretFile: env.AUTH_SECRET_FILE,
+      google: oauthClient(env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET),
+      github: oauthClient(env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET),
+      adminEmails: env.ADMIN_EMAILS.map((email) => email.toLowerCase()),
+      trustedOrigins: [
+        ...new Set([new URL(publicUrl).origin, ...env.CORS_ORIGINS.map((o) => new URL(o).origin)]),
+      ],
+    },
+    rateLimit: {
+      windowMs: env.RATE_LIMIT_WINDOW_MS,
+      ipMax: env.RATE_LIMIT_IP_MAX,
+      actorMax: env.RATE_LIMIT_ACTOR_MAX,
+      signInMax: env.RATE_LIMIT_SIGN_IN_MAX,
+    },
   };
+}
+
+function oauthPairProblems(provider: string, id: string | undefined, secret: string | undefined): string[] {
+  if (Boolean(id) === Boolean(secret)) return [];
+  const missing = id ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`;
+  return [`${missing}: required when ${id ? `${provider}_CLIENT_ID` : `${provider}_CLIENT_SECRET`} is set`];
+}
+
+function oauthClient(
+  clientId: string | undefined,
+  clientSecret: string | undefined,
+): OAuthClient | undefined {
+  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
 }
 
 // URLs may carry passwords: never echo them back in an error message.
 function redact(name: string, value: string | undefined): string | undefined {
-  return name.endsWith("_URL") ? "<redacted>" : value;
+  return name.endsWith("_URL") || name.endsWith("_SECRET") ? "<redacted>" : value;
 }

@@ -15,13 +15,33 @@ async function docsPlugin(app: FastifyInstance, options: { version: string }) {
         description:
           "Live presentation sessions: WebRTC broadcast and real-time Q&A. Errors are RFC 9457 problem+json with a stable `code`.",
       },
-      tags: [{ name: "health", description: "Liveness, readiness and dependency checks" }],
+      tags: [
+        { name: "health", description: "Liveness, readiness and dependency checks" },
+        { name: "auth", description: "Who is calling, and API keys" },
+        { name: "sessions", description: "Sessions and the roles people hold in them" },
+        { name: "attendees", description: "Attendees and their moderation" },
+      ],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: "http",
+            scheme: "bearer",
+            description: "A session token (set-auth-token) or an attendee token",
+          },
+          apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+          cookie: { type: "apiKey", in: "cookie", name: "podium.session_token" },
+        },
+      },
     },
     transform: jsonSchemaTransform,
     // Schemas given an id with `.meta({ id })` become named components, referenced from every route using them.
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs", uiConfig: { deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    uiConfig: { deepLinking: true },
+    staticCSP: true,
+  });
 }
 
 export default fp(docsPlugin, { name: "docs" });

@@ -148,6 +148,8 @@ async function errorHandlerPlugin(app: FastifyInstance) {
   const routes = FindMyWay({ ignoreTrailingSlash: false });
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // CORS answers preflights on every path; that catch-all must not turn every 404 into a 405.
+    if (route.url === "*" || route.url === "/*") return;
     for (const method of methods) {
       if (!METHODS.includes(method as HTTPMethod)) continue;
       try {

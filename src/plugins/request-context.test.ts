@@ -4,11 +4,7 @@ import { createTestApp, type TestApp } from "../../test/helpers/app.js";
 
 /** What a caller may send that must never reach the logs. */
 const SECRET_QUERY = "?token=s3cr3t-query&code=abc";
-const SECRET_HEADERS = {
-  authorization: "Bearer s3cr3t-bearer",
-  cookie: "session=s3cr3t-cookie",
-  "x-api-key": "s3cr3t-key",
-};
+const SECRET_HEADERS = { cookie: "session=s3cr3t-cookie" };
 const SECRETS = [
   "s3cr3t-query",
   "s3cr3t-bearer",
@@ -65,6 +61,7 @@ describe("request context: request lines and request ids", () => {
     status: number;
     /** Lines the request writes besides its request line. */
     minLines: number;
+    headers?: Record<string, string>;
   }> = [
     {
       name: "a matched route",
@@ -91,6 +88,24 @@ describe("request context: request lines and request ids", () => {
       minLines: 3,
     },
     {
+      name: "a bad bearer token",
+      method: "GET",
+      path: "/test/things/42",
+      route: "/test/things/:id",
+      status: 401,
+      minLines: 1,
+      headers: { authorization: "Bearer s3cr3t-bearer" },
+    },
+    {
+      name: "a bad API key",
+      method: "POST",
+      path: "/test/fail",
+      route: "/test/fail",
+      status: 401,
+      minLines: 1,
+      headers: { "x-api-key": "s3cr3t-key" },
+    },
+    {
       name: "no route at all",
       method: "GET",
       path: "/nowhere",
@@ -101,7 +116,7 @@ describe("request context: request lines and request ids", () => {
   ];
 
   it.each(cases)("writes one request line for $name, without the query or any secret", async (c) => {
-    const { res, lines, raw, completed } = await send(c.method, c.path);
+    const { res, lines, raw, completed } = await send(c.method, c.path, c.headers);
     expect(res.statusCode).toBe(c.status);
     const requestId = res.headers["x-request-id"];
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Logger } from "pino";
 import { AppError } from "../lib/errors.js";
+import { actorId } from "../modules/auth/actor.js";
 import { sendProblem } from "./error-handler.js";
 
 const REQUEST_ID_HEADER = "x-request-id";
@@ -24,7 +25,7 @@ export interface Lifecycle {
 /**
  * Per-request plumbing, kept to one hook on the way in and one on the way out because it runs on every request:
  * echoes the request id; while the instance drains, refuses new requests on open connections (503, closing the
- * connection) except health checks; writes one log line per request (method, route, status, duration; the URL
+ * connection) except health checks; writes one log line per request (method, route, status, actor, duration; the URL
  * without its query string, which can carry codes and tokens).
  */
 async function requestContextPlugin(app: FastifyInstance, { lifecycle }: { lifecycle: Lifecycle }) {
@@ -52,6 +53,8 @@ async function requestContextPlugin(app: FastifyInstance, { lifecycle }: { lifec
         route: request.routeOptions.url ?? "(unmatched)",
         path: request.url.split("?")[0],
         status: reply.statusCode,
+        // Set once the auth plugin identified the caller: an id, never a credential or an email.
+        actor: request.actor ? actorId(request.actor) : undefined,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
       },
       "request completed",

@@ -8,6 +8,10 @@ import type { HealthService } from "./health.service.js";
  * Responses are never cached: a stale "ok" is worse than none.
  */
 export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = async (app, { health }) => {
+  // Probes come from one load balancer address, often: they are never rate-limited.
+  app.addHook("onRoute", (route) => {
+    route.config = { ...route.config, rateLimit: false };
+  });
   app.get(
     "/api/health",
     {

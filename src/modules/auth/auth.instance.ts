@@ -1,0 +1,165 @@
+import { apiKey } from "@better-auth/api-key";
+import { betterAuth, type BetterAuthOptions, type SecondaryStorage } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { admin, bearer, organization } from "better-auth/plugins";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "../../config/env.js";
+import type { Database } from "../../db/client.js";
+import * as schema from "../../db/schema.js";
+import { apiKeySchemaOptions, authSchemaOptions, workspaceSchemaOptions } from "./auth.schema-options.js";
+import { devSignIn } from "./dev-sign-in.js";
+
+/** The header the HTTP layer sets to the client address it trusts (see plugins/auth.ts); callers cannot set it. */
+export const CLIENT_IP_HEADER = "x-podium-client-ip";
+export const SESSION_COOKIE_PREFIX = "podium";
+/** The session cookie's name (behind `__Secure-` on https). */
+export const SESSION_COOKIE = `${SESSION_COOKIE_PREFIX}.session_token`;
+export const PLATFORM_ROLES = ["admin", "presenter"] as const;
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+
+const CALLER_MISTAKES = /^Failed to validate API key/;
+
+export interface AuthDeps {
+  config: Config;
+  secret: string;
+  db: Database;
+  redis?: Redis;
+  logger: Logger;
+}
+
+/** Whether the name-and-email sign-in is installed: never in production, never next to a real provider. */
+export function devSignInEnabled(config: Config): boolean {
+  return config.nodeEnv !== "production" && !config.auth.google && !config.auth.github;
+}
+
+/**
+ * better-auth, configured for Podium: Google and GitHub (authorization code with PKCE and state), sessions in
+ * PostgreSQL (and Redis when configured, as a cache every instance shares), bearer tokens, API keys, platform
+ * roles (admin plugin) and workspaces (organization plugin). Rate limiting is ours (plugins/rate-limit.ts).
+ */
+export function createAuth({ config, secret, db, redis, logger }: AuthDeps) {
+  const log = logger.child({ module: "auth" });
+  const adminEmails = new Set(config.auth.adminEmails);
+  const providerOptions = {
+    // Name and picture follow the provider on every sign-in, not only the first.
+    overrideUserInfoOnSignIn: true,
+  };
+  const options = {
+    ...authSchemaOptions,
+    appName: "Podium",
+    baseURL: config.auth.publicUrl,
+    basePath: "/api/auth",
+    secret,
+    database: drizzleAdapter(db, { provider: "pg", schema }),
+    secondaryStorage: redis ? redisStorage(redis) : undefined,
+    trustedOrigins: config.auth.trustedOrigins,
+    socialProviders: {
+      ...(config.auth.google && {
+        google: { ...config.auth.google, ...providerOptions, prompt: "select_account" },
+      }),
+      ...(config.auth.github && { github: { ...config.auth.github, ...providerOptions } }),
+    },
+    account: {
+      ...authSchemaOptions.account,
+      // A provider account joins an existing user only when the provider vouches for the email
+      // (email_verified / GitHub's verified flag) and the existing user's email is verified too.
+      accountLinking: { enabled: true, trustedProviders: [], allowDifferentEmails: false },
+      updateAccountOnSignIn: true,
+      encryptOAuthTokens: true,
+    },
+    session: {
+      ...authSchemaOptions.session,
+      // Redis is a cache here: sessions stay in PostgreSQL, so losing Redis loses no sign-in.
+      storeSessionInDatabase: true,
+      expiresIn: 60 * 60 * 24 * 7,
+      updateAge: 60 * 60 * 24,
+    },
+    rateLimit: { enabled: false },
+    advanced: {
+      ...authSchemaOptions.advanced,
+      cookiePrefix: SESSION_COOKIE_PREFIX,
+      useSecureCookies: config.auth.publicUrl.startsWith("https://"),
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
+    logger: {
+      level: "warn",
+      // Only the message: better-auth's extra arguments can hold request bodies and tokens.
+      log: (level: "info" | "success" | "warn" | "error" | "debug", message: string) => {
+        // A caller's bad key is an expected outcome (answered 401), not an error of ours.
+        const effective = CALLER_MISTAKES.test(message) ? "debug" : level === "success" ? "info" : level;
+        log[effective]({ source: "better-auth" }, message);
+      },
+    },
+    databaseHooks: {
+      user: {
+        create: {
+          // Platform admins are named by configuration, and only through an email a provider verified.
+          before: async (user) => ({
+            data: {
+              ...user,
+              role: user.emailVerified && adminEmails.has(user.email.toLowerCase()) ? "admin" : "presenter",
+            },
+          }),
+          // Every presenter starts with a personal workspace, so a session always has one to belong to.
+          after: async (user) => {
+            await auth.api.createOrganization({
+              body: {
+                name: `${user.name || "My"}'s workspace`.slice(0, 100),
+                slug: `personal-${user.id}`,
+                userId: user.id,
+                metadata: { personal: true },
+                keepCurrentActiveOrganization: true,
+              },
+            });
+          },
+        },
+      },
+    },
+    plugins: [
+      admin({ defaultRole: "presenter", adminRoles: ["admin"] }),
+      organization({
+        ...workspaceSchemaOptions,
+        allowUserToCreateOrganization: true,
+        creatorRole: "owner",
+      }),
+      bearer({ requireSignature: true }),
+      apiKey({
+        ...apiKeySchemaOptions,
+        defaultPrefix: "pdm_",
+        enableMetadata: true,
+        // Our limiter covers API keys; the plugin's would write a row on every request.
+        rateLimit: { enabled: false },
+      }),
+      ...(devSignInEnabled(config) ? [devSignIn()] : []),
+    ],
+  } satisfies BetterAuthOptions;
+  const auth = betterAuth(options);
+  return auth;
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+function redisStorage(redis: Redis): SecondaryStorage {
+  const prefix = "podium:auth:";
+  return {
+    get: (key) => redis.get(prefix + key),
+    set: async (key, value, ttl) => {
+      if (ttl) await redis.set(prefix + key, value, "EX", ttl);
+      else await redis.set(prefix + key, value);
+    },
+    getAndDelete: (key) => redis.getdel(prefix + key),
+    // The TTL is set only when the counter is created, as better-auth expects (a fixed window).
+    increment: async (key, ttl) => {
+      const [[, count]] = (await redis
+        .multi()
+        .incr(prefix + key)
+        .expire(prefix + key, ttl, "NX")
+        .exec()) as [[unknown, number]];
+      return count;
+    },
+    delete: async (key) => {
+      await redis.del(prefix + key);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { hkdfSync } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "../../config/env.js";
+import type { Database } from "../../db/client.js";
+import { createAttendeeRevocations, type AttendeeRevocations } from "../attendees/attendee-revocations.js";
+import {
+  createAttendeeTokens,
+  DEFAULT_ATTENDEE_TOKEN_TTL_SECONDS,
+  type AttendeeTokens,
+} from "../attendees/attendee-token.js";
+import { createAuth, type Auth } from "./auth.instance.js";
+import { createAuthenticator, type Authenticator } from "./authenticator.js";
+
+export interface AuthServices {
+  auth: Auth;
+  authenticator: Authenticator;
+  attendeeTokens: AttendeeTokens;
+  revocations: AttendeeRevocations;
+  /** Loads recent revocations and subscribes to other instances' (Redis); call before serving. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything that identifies callers, built once per instance. The attendee-token key is derived from the auth
+ * secret (HKDF with its own label), so one secret is configured and the two uses never share a key.
+ */
+export function createAuthServices(deps: {
+  config: Config;
+  secret: string;
+  db: Database;
+  redis?: Redis;
+  logger: Logger;
+}): AuthServices {
+  const { config, secret, db, redis, logger } = deps;
+  const auth = createAuth({ config, secret, db, redis, logger });
+  const revocations = createAttendeeRevocations({
+    ttlSeconds: DEFAULT_ATTENDEE_TOKEN_TTL_SECONDS,
+    redis,
+    logger: logger.child({ module: "attendee-revocations" }),
+  });
+  const attendeeTokens = createAttendeeTokens({
+    secret: new Uint8Array(hkdfSync("sha256", secret, "podium", "attendee-token-v1", 32)),
+    issuer: config.auth.publicUrl,
+    audience: `${config.auth.publicUrl}/attendee`,
+    revocations,
+  });
+  const authenticator = createAuthenticator({ auth, attendeeTokens, logger });
+  return {
+    auth,
+    authenticator,
+    attendeeTokens,
+    revocations,
+    async start() {
+      await revocations.start();
+      await revocations.load(db);
+    },
+    close: () => revocations.close(),
+  };
+}

@@ -1,0 +1,156 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { AppError } from "../lib/errors.js";
+import { ANONYMOUS, type Actor } from "../modules/auth/actor.js";
+import { CLIENT_IP_HEADER, SESSION_COOKIE, type Auth } from "../modules/auth/auth.instance.js";
+import type { Authenticator } from "../modules/auth/authenticator.js";
+import { authenticationRequired } from "../modules/auth/policy.js";
+import { sendProblem } from "./error-handler.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who sent the request; ANONYMOUS until the authenticate hook ran, and on routes under /api/auth. */
+    actor: Actor;
+  }
+  interface FastifyInstance {
+    /** preHandler for routes that need some credential: 401 for anonymous callers. */
+    requireActor: (request: FastifyRequest) => Promise<void>;
+  }
+}
+
+export const AUTH_PREFIX = "/api/auth";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// Response headers that Fastify computes itself for the body it sends.
+const SKIPPED_RESPONSE_HEADERS = new Set([
+  "set-cookie",
+  "content-length",
+  "content-encoding",
+  "transfer-encoding",
+]);
+
+export interface AuthPluginOptions {
+  auth: Auth;
+  authenticator: Authenticator;
+  publicUrl: string;
+  trustedOrigins: string[];
+}
+
+/**
+ * Authentication at the HTTP edge: better-auth's routes under /api/auth/*, the actor of every other request
+ * (resolved once, in a preHandler, from bearer token, API key or session cookie), and CSRF protection for
+ * cookie-authenticated mutations (they must come from a trusted Origin; bearer and API-key requests are exempt
+ * because a browser never attaches those on its own).
+ */
+async function authPlugin(app: FastifyInstance, options: AuthPluginOptions) {
+  const { auth, authenticator } = options;
+  const trusted = new Set(options.trustedOrigins);
+  // Fastify refuses an object as a decorator default (it would be shared): null here, ANONYMOUS per request.
+  app.decorateRequest("actor", null as never);
+
+  app.addHook("onRequest", (request, reply, done) => {
+    request.actor = ANONYMOUS;
+    if (
+      !SAFE_METHODS.has(request.method) &&
+      isCookieOnly(request.headers) &&
+      !originTrusted(request, trusted)
+    ) {
+      sendProblem(
+        reply,
+        new AppError(
+          "CSRF_ORIGIN_REJECTED",
+          403,
+          "A request authenticated by cookie must come from a trusted origin (Origin header); use a bearer token otherwise.",
+        ),
+      );
+      return;
+    }
+    done();
+  });
+
+  app.addHook("preHandler", async (request) => {
+    if (request.url.startsWith(`${AUTH_PREFIX}/`)) return;
+    const { headers } = request;
+    if (!headers.authorization && !headers["x-api-key"] && !headers.cookie) return;
+    request.actor = await authenticator.authenticate(credentialHeaders(headers));
+  });
+
+  app.decorate("requireActor", async (request: FastifyRequest) => {
+    if (request.actor.kind === "anonymous") throw authenticationRequired();
+  });
+
+  app.route({
+    method: ["GET", "POST"],
+    url: `${AUTH_PREFIX}/*`,
+    schema: { hide: true },
+    handler: async (request, reply) => forwardToAuth(auth, options.publicUrl, request, reply),
+  });
+}
+
+async function forwardToAuth(auth: Auth, publicUrl: string, request: FastifyRequest, reply: FastifyReply) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name === CLIENT_IP_HEADER) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  // The address Fastify trusts (TRUST_PROXY decides), never one the caller claims.
+  headers.set(CLIENT_IP_HEADER, request.ip);
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const response = await auth.handler(
+    new Request(new URL(request.url, publicUrl), { method: request.method, headers, body }),
+  );
+
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) reply.header("set-cookie", cookies);
+  if (response.status >= 400 && response.headers.get("content-type")?.includes("json")) {
+    // One error shape for the whole API: better-auth's {code, message} becomes problem+json.
+    const failure = (await response.json().catch(() => ({}))) as { code?: unknown; message?: unknown };
+    const code = typeof failure.code === "string" && failure.code ? failure.code : "AUTH_ERROR";
+    const detail = typeof failure.message === "string" ? failure.message : "Authentication failed.";
+    return sendProblem(reply, new AppError(code, response.status, detail));
+  }
+  response.headers.forEach((value, name) => {
+    if (!SKIPPED_RESPONSE_HEADERS.has(name)) reply.header(name, value);
+  });
+  reply.status(response.status);
+  return reply.send(response.body ? Buffer.from(await response.arrayBuffer()) : null);
+}
+
+function credentialHeaders(headers: IncomingHttpHeaders): Headers {
+  const result = new Headers();
+  if (headers.authorization) result.set("authorization", headers.authorization);
+  const key = headers["x-api-key"];
+  if (typeof key === "string") result.set("x-api-key", key);
+  if (headers.cookie) result.set("cookie", headers.cookie);
+  return result;
+}
+
+/** A request whose only credential is our session cookie: the kind a browser sends on its own (CSRF). */
+function isCookieOnly(headers: IncomingHttpHeaders): boolean {
+  return Boolean(headers.cookie?.includes(SESSION_COOKIE)) && !headers.authorization && !headers["x-api-key"];
+}
+
+function originTrusted(request: FastifyRequest, trusted: Set<string>): boolean {
+  const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
+  return origin !== undefined && trusted.has(origin);
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (!referer) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+export default fp(authPlugin, { name: "auth", dependencies: ["error-handler"] });
+
+/** OpenAPI `security` of routes open to every kind of credential, and of those for signed-in users only. */
+export const ANY_CREDENTIAL: Array<Record<string, string[]>> = [
+  { bearer: [] },
+  { cookie: [] },
+  { apiKey: [] },
+];
+export const USER_CREDENTIAL: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];

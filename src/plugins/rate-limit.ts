@@ -1,0 +1,69 @@
+import rateLimitPlugin from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/env.js";
+import { AppError } from "../lib/errors.js";
+import { actorId } from "../modules/auth/actor.js";
+import { createSlidingWindowStore } from "./rate-limit.store.js";
+
+/** Paths of the sign-in steps: the stricter limit guards them against credential stuffing and code guessing. */
+const SIGN_IN_PATH = /^\/api\/auth\/(sign-in|sign-up|dev\/sign-in|callback)\//;
+
+export interface RateLimitOptions {
+  config: Config["rateLimit"];
+  redis?: Redis;
+}
+
+/**
+ * Sliding-window limits per client IP on every request (onRequest, before any work), stricter on sign-in
+ * routes. Counters live in Redis when configured, so several instances share them; in memory otherwise. Answers
+ * 429 problem+json with Retry-After and the IETF RateLimit-* headers. If Redis fails, requests pass (fail open):
+ * an outage of the cache must not take the API down with it.
+ */
+async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOptions) {
+  await app.register(rateLimitPlugin, {
+    global: true,
+    hook: "onRequest",
+    max: async (request: FastifyRequest) => (isSignIn(request) ? config.signInMax : config.ipMax),
+    timeWindow: config.windowMs,
+    keyGenerator: (request) => (isSignIn(request) ? `sign-in:${request.ip}` : `ip:${request.ip}`),
+    store: createSlidingWindowStore({ redis, prefix: "podium:rl:" }),
+    skipOnError: true,
+    enableDraftSpec: true,
+    errorResponseBuilder: (_request, context) =>
+      new AppError("RATE_LIMITED", context.statusCode, `Too many requests; retry in ${context.after}.`),
+  });
+}
+
+/**
+ * The per-actor limit (user, API key or attendee), applied after authentication so one account cannot
+ * exceed it by spreading requests over many addresses. Registered after the auth plugin: its preHandler
+ * must run once the actor is known.
+ */
+async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimitOptions) {
+  app.addHook(
+    "preHandler",
+    app.rateLimit({
+      max: config.actorMax,
+      timeWindow: config.windowMs,
+      keyGenerator: (request) => actorId(request.actor) ?? `ip:${request.ip}`,
+      allowList: (request) => request.actor.kind === "anonymous",
+      store: createSlidingWindowStore({ redis, prefix: "podium:rl-actor:" }),
+      skipOnError: true,
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request, context) =>
+        new AppError("RATE_LIMITED", context.statusCode, `Too many requests; retry in ${context.after}.`),
+    }),
+  );
+}
+
+function isSignIn(request: FastifyRequest): boolean {
+  return SIGN_IN_PATH.test(request.url);
+}
+
+export const rateLimit = fp(ipRateLimit, { name: "rate-limit", dependencies: ["error-handler"] });
+export const actorLimit = fp(actorRateLimit, {
+  name: "actor-rate-limit",
+  dependencies: ["rate-limit", "auth"],
+});
