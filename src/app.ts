@@ -15,7 +15,7 @@ import { requestLogger } from "./config/request-logger.js";
 import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
-import { createAuthServices } from "./modules/auth/auth.services.js";
+import { createAuthServices, type AuthServices } from "./modules/auth/auth.services.js";
 import { meRoutes } from "./modules/auth/me.routes.js";
 import { apiKeyRoutes } from "./modules/auth/api-keys.routes.js";
 import { sessionMemberRoutes } from "./modules/sessions/session-members.routes.js";
@@ -39,6 +39,8 @@ export interface AppDeps {
 declare module "fastify" {
   interface FastifyInstance {
     lifecycle: Lifecycle;
+    /** Identity services of this instance, for what is not an HTTP route (the real-time handshake, tests). */
+    authServices: AuthServices;
   }
 }
 
@@ -83,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     throw new Error("buildApp needs config.auth.secret (startServer resolves it with resolveAuthSecret)");
   const authServices = createAuthServices({ config, secret, db: database.db, redis, logger });
   await authServices.start();
+  app.decorate("authServices", authServices);
   app.addHook("onClose", () => authServices.close());
 
   await app.register(errorHandler);
