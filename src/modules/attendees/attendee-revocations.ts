@@ -201,7 +201,7 @@ export function createAttendeeRevocations(options: AttendeeRevocationsOptions): 
     },
     async close() {
       closed = true;
-
+      stopWaiting?.();
       const client = subscriber;
       subscriber = undefined;
       if (!client || client.status === "end") return;

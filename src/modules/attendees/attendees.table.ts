@@ -40,6 +40,13 @@ export const attendees = pgTable(
     index("attendees_last_seen_idx")
       .on(t.lastSeenAt)
       .where(sql`${t.status} in ('connected', 'reconnecting')`),
+    // Each instance reads the recent bans and removals at start and after a Redis reconnect (token revocation).
+    index("attendees_banned_at_idx")
+      .on(t.bannedAt)
+      .where(sql`${t.bannedAt} is not null`),
+    index("attendees_removed_at_idx")
+      .on(t.removedAt)
+      .where(sql`${t.removedAt} is not null`),
     check("attendees_display_name_length", sql`char_length(${t.displayName}) between 1 and 80`),
   ],
 );

@@ -1,0 +1,2 @@
+CREATE INDEX "attendees_banned_at_idx" ON "attendees" USING btree ("banned_at") WHERE "attendees"."banned_at" is not null;--> statement-breakpoint
+CREATE INDEX "attendees_removed_at_idx" ON "attendees" USING btree ("removed_at") WHERE "attendees"."removed_at" is not null;
