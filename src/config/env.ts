@@ -67,7 +67,8 @@ const envSchema = z.object({
   CORS_ORIGINS: commaList.pipe(z.array(origin)).default([]),
 
   RATE_LIMIT_WINDOW_MS: durationMs.default(60_000),
-  RATE_LIMIT_IP_MAX: positiveInt.default(600),
+  // Generous: a conference venue puts hundreds of attendees behind one NAT address; each actor has its own limit.
+  RATE_LIMIT_IP_MAX: positiveInt.default(3_000),
   RATE_LIMIT_ACTOR_MAX: positiveInt.default(300),
   RATE_LIMIT_SIGN_IN_MAX: positiveInt.default(10),
 });

@@ -19,7 +19,13 @@ export const seedUsers = [
     role: "presenter",
     createdDaysAgo: 30,
   },
-  { id: MODERATOR_ID, name: "Max Moderator", email: "max@podium.example", role: "presenter", createdDaysAgo: 20 },
+  {
+    id: MODERATOR_ID,
+    name: "Max Moderator",
+    email: "max@podium.example",
+    role: "presenter",
+    createdDaysAgo: 20,
+  },
 ] as const;
 
 export const seedWorkspace = {

@@ -8,7 +8,7 @@ import { actorId } from "../modules/auth/actor.js";
 import { createSlidingWindowStore } from "./rate-limit.store.js";
 
 /** Paths of the sign-in steps: the stricter limit guards them against credential stuffing and code guessing. */
-const SIGN_IN_PATH = /^\/api\/auth\/(sign-in|sign-up|dev\/sign-in|callback)\//;
+const SIGN_IN_PATH = /^\/api\/auth\/(sign-in|sign-up|dev\/sign-in|callback)([/?]|$)/;
 
 export interface RateLimitOptions {
   config: Config["rateLimit"];
@@ -42,20 +42,28 @@ async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOpt
  * must run once the actor is known.
  */
 async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimitOptions) {
-  app.addHook(
-    "preHandler",
-    app.rateLimit({
-      max: config.actorMax,
-      timeWindow: config.windowMs,
-      keyGenerator: (request) => actorId(request.actor) ?? `ip:${request.ip}`,
-      allowList: (request) => request.actor.kind === "anonymous",
-      store: createSlidingWindowStore({ redis, prefix: "podium:rl-actor:" }),
-      skipOnError: true,
-      enableDraftSpec: true,
-      errorResponseBuilder: (_request, context) =>
-        new AppError("RATE_LIMITED", context.statusCode, `Too many requests; retry in ${context.after}.`),
-    }),
-  );
+  // createRateLimit, not rateLimit(): the latter's handler skips requests the IP limit already counted.
+  const check = app.createRateLimit({
+    max: config.actorMax,
+    timeWindow: config.windowMs,
+    keyGenerator: (request) => actorId(request.actor) ?? `ip:${request.ip}`,
+    store: createSlidingWindowStore({ redis, prefix: "podium:rl-actor:" }),
+    skipOnError: true,
+  });
+  app.addHook("preHandler", async (request, reply) => {
+    if (request.actor.kind === "anonymous") return;
+    const result = await check(request);
+    if (result.isAllowed) return;
+    const resetSeconds = Math.max(1, result.ttlInSeconds);
+    reply.header("ratelimit-limit", result.max);
+    reply.header("ratelimit-remaining", result.remaining);
+    reply.header("ratelimit-reset", resetSeconds);
+    if (result.isExceeded) {
+      throw new AppError("RATE_LIMITED", 429, `Too many requests; retry in ${resetSeconds} seconds.`, {
+        headers: { "retry-after": String(resetSeconds) },
+      });
+    }
+  });
 }
 
 function isSignIn(request: FastifyRequest): boolean {

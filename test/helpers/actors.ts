@@ -117,7 +117,7 @@ export async function createApiKey(
     method: "POST",
     url: "/api/api-keys",
     headers: { authorization: `Bearer ${user.token}` },
-    payload: { name: `key ${scopes.join(" ")}`, scopes },
+    payload: { name: `key with ${scopes.length} scopes`, scopes },
   });
   if (res.statusCode !== 201) throw new Error(`API key creation failed: ${res.statusCode} ${res.body}`);
   return res.json() as { id: string; key: string };

@@ -22,7 +22,13 @@ export class LogCapture extends Writable {
 export const TEST_AUTH_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: "info", PORT: "0", AUTH_SECRET: TEST_AUTH_SECRET, NODE_ENV: "test", ...overrides });
+  return loadConfig({
+    LOG_LEVEL: "info",
+    PORT: "0",
+    AUTH_SECRET: TEST_AUTH_SECRET,
+    NODE_ENV: "test",
+    ...overrides,
+  });
 }
 
 export interface TestApp {

@@ -143,7 +143,9 @@ export type Auth = ReturnType<typeof createAuth>;
 function redisStorage(redis: Redis): SecondaryStorage {
   const prefix = "podium:auth:";
   return {
-    get: (key) => redis.get(prefix + key),
+    // A failed read falls back to PostgreSQL (sessions are stored there too), so a Redis outage does not sign
+    // anyone out. Writes and deletes still fail loudly: a sign-out must never leave a live copy behind.
+    get: (key) => redis.get(prefix + key).catch(() => null),
     set: async (key, value, ttl) => {
       if (ttl) await redis.set(prefix + key, value, "EX", ttl);
       else await redis.set(prefix + key, value);

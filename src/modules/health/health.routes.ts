@@ -9,12 +9,11 @@ import type { HealthService } from "./health.service.js";
  */
 export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = async (app, { health }) => {
   // Probes come from one load balancer address, often: they are never rate-limited.
-  app.addHook("onRoute", (route) => {
-    route.config = { ...route.config, rateLimit: false };
-  });
+  const config = { rateLimit: false as const };
   app.get(
     "/api/health",
     {
+      config,
       schema: {
         tags: ["health"],
         summary: "Dependency checks with their latency",
@@ -33,6 +32,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = as
   app.get(
     "/api/health/live",
     {
+      config,
       schema: { tags: ["health"], summary: "Liveness: the process is up", response: { 200: livenessSchema } },
     },
     async (_request, reply) => reply.header("cache-control", "no-store").send({ status: "ok" as const }),
@@ -41,6 +41,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthService }> = as
   app.get(
     "/api/health/ready",
     {
+      config,
       schema: {
         tags: ["health"],
         summary: "Readiness: dependencies up and not shutting down",

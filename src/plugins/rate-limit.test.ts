@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../../test/helpers/app.js";
+import { signIn, trustedOrigin } from "../../test/helpers/actors.js";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/database.js";
+import { createRedis } from "../db/redis.js";
+
+/**
+ * The limits as the app applies them: per client address on every route, stricter on sign-in, per actor after
+ * authentication; shared through Redis by several instances. The store's sliding window itself is tested in
+ * rate-limit.store.test.ts.
+ */
+describe("rate limits in the app", () => {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const item of opened.splice(0).reverse()) await item.close();
+  });
+
+  async function app(
+    env: Record<string, string>,
+    options: { database?: TestDatabase; redisUrl?: string } = {},
+  ) {
+    const redis = options.redisUrl ? createRedis(options.redisUrl, pino({ level: "silent" })) : undefined;
+    const t: TestApp = await createTestApp({ env, database: options.database, redis });
+    opened.push({
+      close: async () => {
+        await t.close();
+        await redis?.quit();
+      },
+    });
+    return t;
+  }
+
+  function get(t: TestApp, url: string, ip: string, headers: Record<string, string> = {}) {
+    return t.app.inject({ method: "GET", url, remoteAddress: ip, headers });
+  }
+
+  it("limits each client address and answers 429 problem+json with Retry-After and RateLimit headers", async () => {
+    const t = await app({ RATE_LIMIT_IP_MAX: "3" });
+    for (let i = 0; i < 3; i++) {
+      const res = await get(t, "/api/me", "10.0.0.1");
+      expect(res.statusCode).toBe(401);
+      expect(res.headers["ratelimit-limit"]).toBe("3");
+      expect(res.headers["ratelimit-remaining"]).toBe(String(2 - i));
+    }
+    const limited = await get(t, "/api/me", "10.0.0.1");
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["content-type"]).toContain("application/problem+json");
+    expect(limited.json()).toMatchObject({ status: 429, code: "RATE_LIMITED" });
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(limited.headers["ratelimit-remaining"]).toBe("0");
+    // Another address is not affected, and health probes are never limited.
+    expect((await get(t, "/api/me", "10.0.0.2")).statusCode).toBe(401);
+    expect((await get(t, "/api/health/live", "10.0.0.1")).statusCode).toBe(200);
+  });
+
+  it("is stricter on sign-in routes than elsewhere", async () => {
+    const t = await app({ RATE_LIMIT_SIGN_IN_MAX: "2", RATE_LIMIT_IP_MAX: "100" });
+    const signInOnce = () =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/auth/dev/sign-in",
+        remoteAddress: "10.0.0.3",
+        headers: { origin: trustedOrigin(t.app) },
+        payload: { name: "Rate", email: `rate.${randomBytes(3).toString("hex")}@example.test` },
+      });
+    expect((await signInOnce()).statusCode).toBe(200);
+    expect((await signInOnce()).statusCode).toBe(200);
+    const third = await signInOnce();
+    expect(third.statusCode).toBe(429);
+    expect(third.json()).toMatchObject({ code: "RATE_LIMITED" });
+    // The same address may still use the rest of the API.
+    expect((await get(t, "/api/health/ready", "10.0.0.3")).statusCode).toBe(200);
+    expect((await get(t, "/api/me", "10.0.0.3")).statusCode).toBe(401);
+  });
+
+  it("limits a signed-in user across addresses", async () => {
+    const t = await app({ RATE_LIMIT_ACTOR_MAX: "3", RATE_LIMIT_IP_MAX: "100" });
+    const user = await signIn(t.app, t.db.db, "Roaming");
+    const headers = { authorization: `Bearer ${user.token}` };
+    for (const ip of ["10.1.0.1", "10.1.0.2", "10.1.0.3"]) {
+      expect((await get(t, "/api/me", ip, headers)).statusCode).toBe(200);
+    }
+    const fourth = await get(t, "/api/me", "10.1.0.4", headers);
+    expect(fourth.statusCode).toBe(429);
+    expect(fourth.headers["retry-after"]).toBeDefined();
+    // Someone else from the same address is not limited by that user's use.
+    const other = await signIn(t.app, t.db.db, "Neighbour");
+    expect((await get(t, "/api/me", "10.1.0.4", { authorization: `Bearer ${other.token}` })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it.runIf(process.env.REDIS_URL)("shares one limit between two instances through Redis", async () => {
+    const database = await createTestDatabase();
+    opened.push({ close: () => database.drop() });
+    // A fresh address per run: the counters live in the shared Redis.
+    const ip = `10.9.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+    const env = { RATE_LIMIT_IP_MAX: "5" };
+    const a = await app(env, { database, redisUrl: process.env.REDIS_URL });
+    const b = await app(env, { database, redisUrl: process.env.REDIS_URL });
+    const statuses = [];
+    for (const t of [a, a, a, b, b]) statuses.push((await get(t, "/api/me", ip)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect((await get(b, "/api/me", ip)).statusCode).toBe(429);
+    expect((await get(a, "/api/me", ip)).statusCode).toBe(429);
+  });
+
+  it.runIf(process.env.REDIS_URL)(
+    "shares a user's limit between two instances, and its session",
+    async () => {
+      const database = await createTestDatabase();
+      opened.push({ close: () => database.drop() });
+      const env = { RATE_LIMIT_ACTOR_MAX: "4", RATE_LIMIT_IP_MAX: "100" };
+      const a = await app(env, { database, redisUrl: process.env.REDIS_URL });
+      const b = await app(env, { database, redisUrl: process.env.REDIS_URL });
+      const user = await signIn(a.app, database.db, "Twin");
+      const headers = { authorization: `Bearer ${user.token}` };
+      const statuses = [];
+      for (const t of [a, b, a, b, b])
+        statuses.push((await get(t, "/api/me", "10.2.0.1", headers)).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    },
+  );
+});
