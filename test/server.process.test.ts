@@ -121,4 +121,18 @@ describe("the server process", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(await exitWithin(server, STARTUP_MS)).toBe(78);
     expect(server.output()).toMatch(/PORT: /);
   });
+
+  it("refuses to start in production without an OAuth provider, a secret or a public URL", async () => {
+    const server = spawnStopped({
+      NODE_ENV: "production",
+      DATABASE_URL: database.url,
+      PORT: String(await freePort()),
+    });
+    expect(await exitWithin(server, STARTUP_MS)).toBe(78);
+    expect(server.output()).toMatch(
+      /GOOGLE_CLIENT_ID \/ GITHUB_CLIENT_ID: production needs at least one OAuth provider/,
+    );
+    expect(server.output()).toMatch(/AUTH_SECRET: required in production/);
+    expect(server.output()).toMatch(/PUBLIC_URL: required in production/);
+  });
 });
