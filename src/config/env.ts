@@ -152,7 +152,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (!env.PUBLIC_URL) problems.push("PUBLIC_URL: required in production (the origin browsers use)");
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
+  const publicUrl = (env.PUBLIC_URL ?? defaultPublicUrl(env.HOST, env.PORT)).replace(/\/$/, "");
   return {
     nodeEnv: env.NODE_ENV,
     host: env.HOST,
@@ -189,6 +189,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signInMax: env.RATE_LIMIT_SIGN_IN_MAX,
     },
   };
+}
+
+/** Where a browser on this machine reaches the server: its own address, or localhost for a wildcard one. */
+function defaultPublicUrl(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
 }
 
 function oauthPairProblems(provider: string, id: string | undefined, secret: string | undefined): string[] {

@@ -101,6 +101,10 @@ async function forwardToAuth(auth: Auth, publicUrl: string, request: FastifyRequ
     new Request(new URL(request.url, publicUrl), { method: request.method, headers, body }),
   );
 
+  if (response.status >= 500) {
+    // better-auth answers some internal failures with an empty 500: ours logs them and answers problem+json.
+    throw new Error(`better-auth answered ${response.status} on ${request.routeOptions.url ?? "/api/auth/*"}`);
+  }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) reply.header("set-cookie", cookies);
   if (response.status >= 400 && response.headers.get("content-type")?.includes("json")) {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { http, HttpResponse, type HttpHandler } from "msw";
-import { setupServer, type SetupServerApi } from "msw/node";
+import { setupServer, type SetupServer } from "msw/node";
 
 /**
  * Fake Google and GitHub authorization servers for sign-in tests. msw answers the providers' real URLs, so
@@ -172,7 +172,7 @@ export interface FakeProviders {
   google: FakeProvider;
   github: FakeProvider;
   /** Not listening yet: the test calls `server.listen(...)` and `server.close()`. */
-  server: SetupServerApi;
+  server: SetupServer;
 }
 
 export async function createFakeProviders(clients: {

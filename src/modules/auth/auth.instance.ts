@@ -93,6 +93,18 @@ export function createAuth({ config, secret, db, redis, logger }: AuthDeps) {
     },
     databaseHooks: {
       user: {
+        update: {
+          // overrideUserInfoOnSignIn also copies the provider's email on a returning sign-in: an address added
+          // (unverified) at GitHub could then replace the user's, or clash with another user's (a 500). Only
+          // name and picture follow the provider; the email stays the one the account was created or linked
+          // with. better-auth hands this hook the very object it then writes, so the keys are removed in place.
+          before: async (data, context) => {
+            if (context?.path.startsWith("/callback/") && "email" in data) {
+              delete data.email;
+              delete data.emailVerified;
+            }
+          },
+        },
         create: {
           // Platform admins are named by configuration, and only through an email a provider verified.
           before: async (user) => ({
