@@ -193,7 +193,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
 /** Where a browser on this machine reaches the server: its own address, or localhost for a wildcard one. */
 function defaultPublicUrl(host: string, port: number): string {
-  const reachable = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const reachable =
+    host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   return `http://${reachable}:${port}`;
 }
 

@@ -103,7 +103,9 @@ async function forwardToAuth(auth: Auth, publicUrl: string, request: FastifyRequ
 
   if (response.status >= 500) {
     // better-auth answers some internal failures with an empty 500: ours logs them and answers problem+json.
-    throw new Error(`better-auth answered ${response.status} on ${request.routeOptions.url ?? "/api/auth/*"}`);
+    throw new Error(
+      `better-auth answered ${response.status} on ${request.routeOptions.url ?? "/api/auth/*"}`,
+    );
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) reply.header("set-cookie", cookies);
