@@ -22,6 +22,25 @@ describe("OpenAPI docs", () => {
     expect(JSON.stringify(doc.components.schemas.HealthReport)).toMatch(/latencyMs/);
   });
 
+  it("documents the protected routes with their credentials, and hides better-auth's catch-all", async () => {
+    const doc = (await t.app.inject({ method: "GET", url: "/api/docs/json" })).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/api/me",
+        "/api/api-keys",
+        "/api/api-keys/{id}",
+        "/api/sessions/{id}/members",
+        "/api/sessions/{id}/members/{userId}",
+        "/api/sessions/{id}/attendees/{attendeeId}/ban",
+        "/api/sessions/{id}/attendees/{attendeeId}",
+      ]),
+    );
+    expect(Object.keys(doc.paths).some((path) => path.startsWith("/api/auth"))).toBe(false);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(["bearer", "apiKey", "cookie"]);
+    expect(doc.paths["/api/api-keys"].post.security).toEqual([{ bearer: [] }, { cookie: [] }]);
+    expect(JSON.stringify(doc.paths["/api/api-keys"].post.requestBody)).toMatch(/sessions:read/);
+  });
+
   it("serves a browsable page", async () => {
     const res = await t.app.inject({ method: "GET", url: "/api/docs" });
     const page =
