@@ -44,7 +44,7 @@ function readProc(pid: string): ProcStat | undefined {
   }
 }
 
-function treeTicks(root: number): number {
+function treeTicks(roots: number[]): number {
   const procs = new Map<number, ProcStat>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -54,7 +54,7 @@ function treeTicks(root: number): number {
   const children = new Map<number, number[]>();
   for (const [pid, { ppid }] of procs) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   let ticks = 0;
-  const stack = [root];
+  const stack = [...new Set(roots)];
   while (stack.length) {
     const pid = stack.pop()!;
     ticks += procs.get(pid)?.ticks ?? 0;
@@ -63,9 +63,10 @@ function treeTicks(root: number): number {
   return ticks;
 }
 
-export function cpuSnapshot(): CpuSnapshot | undefined {
+/** `alsoOurs`: processes outside our tree that the measurement uses (e.g. the machine's Redis), with their children. */
+export function cpuSnapshot(alsoOurs: number[] = []): CpuSnapshot | undefined {
   try {
-    return { ...machineTicks(), ours: treeTicks(process.pid) };
+    return { ...machineTicks(), ours: treeTicks([process.pid, ...alsoOurs]) };
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@
  * Starting Podium for a benchmark: the compiled server (`node dist/main.js`) in a child process, on the
  * embedded PostgreSQL in a temporary data directory (default) or on DATABASE_URL when that is set.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +12,9 @@ import { freePort, onExitCleanup, spawnChild, type Child } from "./children.js";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const PODIUM_ENTRY = join(ROOT, "dist", "main.js");
+
+/** One random secret per benchmark run (production requires AUTH_SECRET; nothing signed outlives the run). */
+const BENCH_AUTH_SECRET = randomBytes(32).toString("base64url");
 
 export type DatabaseTarget = { kind: "embedded"; dataDir: string } | { kind: "url"; url: string };
 
@@ -34,7 +38,15 @@ export function describeTarget(target: DatabaseTarget): string {
   return `external PostgreSQL from ${where}`;
 }
 
-export async function startPodium(name: string, target: DatabaseTarget): Promise<PodiumProcess> {
+/**
+ * `overrides` (other benchmarks than the default server): `args` replace `[PODIUM_ENTRY]` after `node`, e.g. an
+ * entry script that adds routes; `env` entries are set, or removed when undefined.
+ */
+export async function startPodium(
+  name: string,
+  target: DatabaseTarget,
+  overrides: { args?: string[]; env?: Record<string, string | undefined> } = {},
+): Promise<PodiumProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -42,7 +54,14 @@ export async function startPodium(name: string, target: DatabaseTarget): Promise
     HOST: "127.0.0.1",
     PORT: String(port),
     LOG_LEVEL: "warn",
+    // Production refuses to start without these (exit 78). The provider is never contacted: nobody signs in.
+    AUTH_SECRET: process.env.AUTH_SECRET || BENCH_AUTH_SECRET,
+    PUBLIC_URL: process.env.PUBLIC_URL || `http://127.0.0.1:${port}`,
   };
+  if (!env.GOOGLE_CLIENT_ID && !env.GITHUB_CLIENT_ID) {
+    env.GOOGLE_CLIENT_ID = "podium-bench.apps.googleusercontent.com";
+    env.GOOGLE_CLIENT_SECRET = "podium-bench-unused";
+  }
   if (target.kind === "embedded") {
     delete env.DATABASE_URL;
     env.EMBEDDED_PG_DATA_DIR = target.dataDir;
@@ -50,7 +69,11 @@ export async function startPodium(name: string, target: DatabaseTarget): Promise
   } else {
     env.DATABASE_URL = target.url;
   }
-  const child = spawnChild(name, process.execPath, [PODIUM_ENTRY], env);
+  for (const [key, value] of Object.entries(overrides.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  const child = spawnChild(name, process.execPath, overrides.args ?? [PODIUM_ENTRY], env);
   return { child, url: `http://127.0.0.1:${port}` };
 }
 

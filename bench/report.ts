@@ -4,6 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
+import type { AuthReport } from "./auth-latency.js";
+import { authTables, renderAuthMarkdown, renderAuthText, type AuthTables } from "./auth-report.js";
 import { median, type StartSample } from "./startup.js";
 import { loadProblems, type LoadResult, type LoadSettings } from "./throughput.js";
 
@@ -34,6 +36,8 @@ export interface Report {
   starts: StartSample[];
   /** Exit of the servers used for the load runs, after SIGTERM. */
   loadServerExits: Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+  /** Authentication overhead (auth-latency.ts); absent when that section did not run. */
+  auth?: AuthReport;
 }
 
 export function machineInfo(root: string): MachineInfo {
@@ -91,6 +95,7 @@ interface Tables {
   roundRatios: number[];
   /** A check that makes the figures themselves doubtful failed (errors, non-2xx, unclean exit). */
   invalid: boolean;
+  auth: AuthTables | undefined;
 }
 
 function tables(report: Report): Tables {
@@ -166,7 +171,16 @@ function tables(report: Report): Tables {
       problems.length ? `FAIL (${problems.map(([l, p]) => `${l}: ${p}`).join("; ")})` : "PASS",
     ],
   ];
-  return { load, starts: startTable, checks, roundRatios, invalid: !cleanExits || problems.length > 0 };
+  const auth = report.auth ? authTables(report.auth, BUSY_MACHINE) : undefined;
+  if (auth) checks.push(...auth.checks);
+  return {
+    load,
+    starts: startTable,
+    checks,
+    roundRatios,
+    invalid: !cleanExits || problems.length > 0 || Boolean(auth?.invalid),
+    auth,
+  };
 }
 
 function plainTable(rows: string[][]): string {
@@ -207,6 +221,7 @@ export function renderText(report: Report): { text: string; invalid: boolean } {
     roundsLine(t),
     `\nStart time of node dist/main.js`,
     plainTable(t.starts),
+    report.auth && t.auth ? renderAuthText(report.auth, t.auth, plainTable) : undefined,
     "",
     plainTable(t.checks),
   ]
@@ -241,7 +256,7 @@ ${rounds > 1 ? `\n${roundsLine(t)}\n` : ""}
 ## Start and shutdown of \`node dist/main.js\`
 
 ${markdownTable(t.starts)}
-
+${report.auth && t.auth ? `\n${renderAuthMarkdown(report.auth, t.auth, markdownTable)}` : ""}
 ## Targets and checks
 
 ${markdownTable(t.checks)}

@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: builds Podium, measures its start time and its HTTP throughput against a bare Fastify
- * baseline in the same run, prints the tables and writes bench/RESULTS.md.
+ * baseline in the same run, and the time authentication adds to a protected route against the same route open
+ * (auth-latency.ts), prints the tables and writes bench/RESULTS.md.
  *
  * Environment: BENCH_DURATION_S (seconds per measured load run, default 10; e.g. 2 for a smoke run),
  * BENCH_ROUNDS (interleaved bare/live/health rounds, default 1; medians are reported), DATABASE_URL (use
- * that PostgreSQL instead of a temporary embedded one; migrations are applied to it).
+ * that PostgreSQL instead of a temporary embedded one; migrations are applied to it), BENCH_REDIS_URL (the Redis
+ * of the authentication section's second server, default redis://127.0.0.1:6379/15; unreachable → "not measured").
  * Exit code: 0 when the run completed (a missed target is a result, reported as FAIL), 1 when it failed or
  * its figures are doubtful (errors, non-2xx responses, a server not exiting 0 on SIGTERM).
  */
@@ -22,6 +24,7 @@ import {
   waitFor200,
   waitForLine,
 } from "./children.js";
+import { authSettings, measureAuthOverhead } from "./auth-latency.js";
 import { createDataDir, describeTarget, ROOT, startPodium, type DatabaseTarget } from "./podium.js";
 import { machineInfo, renderMarkdown, renderText, type Report } from "./report.js";
 import { measureStarts } from "./startup.js";
@@ -177,7 +180,10 @@ async function main(): Promise<number> {
   log(`HTTP throughput: ${CONNECTIONS} connections, no pipelining…`);
   const load = await throughput(target, settings, rounds, log);
 
-  const report: Report = { date, machine, database, settings, buildMs, starts, ...load };
+  log(`Authentication overhead (protected vs open route, same server, same run)…`);
+  const auth = await measureAuthOverhead(target, authSettings(durationS, settings.warmupS), log);
+
+  const report: Report = { date, machine, database, settings, buildMs, starts, ...load, auth };
   const { text, invalid } = renderText(report);
   log(text);
   await writeFile(RESULTS, renderMarkdown(report));

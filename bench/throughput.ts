@@ -27,15 +27,30 @@ export interface LoadResult {
   othersCpu: number | undefined;
 }
 
-function fire(url: string, connections: number, durationS: number): Promise<autocannon.Result> {
-  return autocannon({ url, connections, duration: durationS, pipelining: 1, method: "GET" });
+function fire(
+  url: string,
+  connections: number,
+  durationS: number,
+  headers: Record<string, string> | undefined,
+): Promise<autocannon.Result> {
+  return autocannon({ url, connections, duration: durationS, pipelining: 1, method: "GET", headers });
 }
 
-export async function measureLoad(label: string, url: string, settings: LoadSettings): Promise<LoadResult> {
-  if (settings.warmupS > 0) await fire(url, settings.connections, settings.warmupS);
-  const before = cpuSnapshot();
-  const result = await fire(url, settings.connections, settings.durationS);
-  const othersCpu = othersShare(before, cpuSnapshot());
+/**
+ * `headers` are sent with every request (e.g. a credential); `alsoOurs` are processes outside the benchmark's
+ * tree whose CPU is not "others'" (see cpuSnapshot).
+ */
+export async function measureLoad(
+  label: string,
+  url: string,
+  settings: LoadSettings,
+  headers?: Record<string, string>,
+  alsoOurs: number[] = [],
+): Promise<LoadResult> {
+  if (settings.warmupS > 0) await fire(url, settings.connections, settings.warmupS, headers);
+  const before = cpuSnapshot(alsoOurs);
+  const result = await fire(url, settings.connections, settings.durationS, headers);
+  const othersCpu = othersShare(before, cpuSnapshot(alsoOurs));
   return {
     label,
     url,

@@ -1,0 +1,139 @@
+/**
+ * Setting up the authentication benchmark (auth-latency.ts): the presenter's sign-in and sign-out over HTTP,
+ * the checks that the routes answer as the benchmark assumes, and whether Redis is there and in use.
+ */
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { Redis } from "ioredis";
+import type { AuthServerReady } from "./auth-latency.js";
+
+export const OPEN = "/bench/open";
+export const PROTECTED = "/bench/protected";
+
+interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(url: string, method: string, headers: Record<string, string>, body?: string) {
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false, timeout: 10_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within 10 s`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Development sign-in, the way a client without cookies does it: the bearer token is `set-auth-token`. */
+export async function signIn(ready: AuthServerReady): Promise<string> {
+  const body = JSON.stringify({ name: "Auth Bench", email: "auth-bench@example.com" });
+  const answer = await send(
+    `${ready.url}/api/auth/dev/sign-in`,
+    "POST",
+    { "content-type": "application/json", origin: ready.publicUrl },
+    body,
+  );
+  const token = answer.headers["set-auth-token"];
+  if (answer.status !== 200 || typeof token !== "string" || !token) {
+    throw new Error(
+      `dev sign-in answered ${answer.status} without set-auth-token: ${answer.body.slice(0, 300)}`,
+    );
+  }
+  return token;
+}
+
+export async function signOut(ready: AuthServerReady, token: string): Promise<void> {
+  const headers = {
+    authorization: `Bearer ${token}`,
+    origin: ready.publicUrl,
+    "content-type": "application/json",
+  };
+  await send(`${ready.url}/api/auth/sign-out`, "POST", headers, "{}").catch(() => undefined);
+}
+
+/** Whether the route answers as the benchmark assumes: open to all, protected closed to anonymous callers. */
+export async function preflight(base: string, credentials: Record<string, string>): Promise<void> {
+  const expect = async (path: string, headers: Record<string, string>, status: number, what: string) => {
+    const answer = await send(`${base}${path}`, "GET", headers);
+    if (answer.status !== status)
+      throw new Error(
+        `GET ${path} ${what} answered ${answer.status}, not ${status}: ${answer.body.slice(0, 300)}`,
+      );
+  };
+  await expect(OPEN, {}, 200, "without a credential");
+  await expect(PROTECTED, {}, 401, "without a credential");
+  for (const [name, authorization] of Object.entries(credentials))
+    await expect(PROTECTED, { authorization }, 200, `with the ${name} token`);
+}
+
+/** Undefined when Redis at `url` answers PING within a second, else why not. */
+export async function redisProblem(url: string): Promise<string | undefined> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let cause: string | undefined; // ioredis rejects with "Connection is closed."; the event says why
+  redis.on("error", (error: Error) => (cause ??= error.message));
+  try {
+    await redis.connect();
+    await redis.ping();
+    return undefined;
+  } catch (error) {
+    return cause ?? (error instanceof Error ? error.message : String(error));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The session must really be in Redis, or "with Redis" would measure PostgreSQL again. */
+export async function expectSessionInRedis(url: string, bearer: string): Promise<void> {
+  const redis = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+  redis.on("error", () => undefined);
+  try {
+    const token = bearer.split(".")[0] ?? bearer;
+    if ((await redis.exists(`podium:auth:${token}`)) !== 1)
+      throw new Error(
+        `the presenter session is not in Redis (${redactUrl(url)}): secondary storage is not in use`,
+      );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+/**
+ * The pid of the Redis server at `url` when it runs on this machine (so its CPU is the benchmark's, not a
+ * neighbour's), else undefined.
+ */
+export async function localRedisPid(url: string): Promise<number | undefined> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on("error", () => undefined);
+  try {
+    const pid = Number(/^process_id:(\d+)/m.exec(await redis.info("server"))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    return readFileSync(`/proc/${pid}/comm`, "utf8").includes("redis") ? pid : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
