@@ -96,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(auth, {
     auth: authServices.auth,
     authenticator: authServices.authenticator,
+    generation: authServices.generation,
     publicUrl: config.auth.publicUrl,
     trustedOrigins: config.auth.trustedOrigins,
   });

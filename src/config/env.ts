@@ -63,6 +63,7 @@ const envSchema = z.object({
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  SESSION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   ADMIN_EMAILS: commaList.pipe(z.array(z.email())).default([]),
   CORS_ORIGINS: commaList.pipe(z.array(origin)).default([]),
 
@@ -108,6 +109,8 @@ export interface Config {
     secretFile: string;
     google: OAuthClient | undefined;
     github: OAuthClient | undefined;
+    /** How long a session read may be reused (0: never); a sign-out anywhere invalidates it at once. */
+    sessionCacheTtlMs: number;
     /** Users signing in with one of these (verified) emails get the platform admin role. */
     adminEmails: string[];
     /** Origins allowed to call the API from a browser (CORS) and to send cookie-authenticated mutations. */
@@ -177,6 +180,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       secretFile: env.AUTH_SECRET_FILE,
       google: oauthClient(env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET),
       github: oauthClient(env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET),
+      sessionCacheTtlMs: env.SESSION_CACHE_TTL_MS,
       adminEmails: env.ADMIN_EMAILS.map((email) => email.toLowerCase()),
       trustedOrigins: [
         ...new Set([new URL(publicUrl).origin, ...env.CORS_ORIGINS.map((o) => new URL(o).origin)]),

@@ -4,7 +4,8 @@ import fp from "fastify-plugin";
 import { AppError } from "../lib/errors.js";
 import { ANONYMOUS, type Actor } from "../modules/auth/actor.js";
 import { CLIENT_IP_HEADER, SESSION_COOKIE, type Auth } from "../modules/auth/auth.instance.js";
-import type { Authenticator } from "../modules/auth/authenticator.js";
+import type { Authenticator, Credentials } from "../modules/auth/authenticator.js";
+import type { AuthGeneration } from "../modules/auth/session-cache.js";
 import { authenticationRequired } from "../modules/auth/policy.js";
 import { sendProblem } from "./error-handler.js";
 
@@ -15,11 +16,17 @@ declare module "fastify" {
   }
   interface FastifyInstance {
     /** preHandler for routes that need some credential: 401 for anonymous callers. */
-    requireActor: (request: FastifyRequest) => Promise<void>;
+    requireActor: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
   }
 }
 
 export const AUTH_PREFIX = "/api/auth";
+/** The sign-in steps: they create sessions and revoke none; stricter rate limits guard them. */
+const SIGN_IN_PATH = /^\/api\/auth\/(sign-in|sign-up|dev\/sign-in|callback)([/?]|$)/;
+
+export function isSignInPath(url: string): boolean {
+  return SIGN_IN_PATH.test(url);
+}
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // Response headers that Fastify computes itself for the body it sends.
 const SKIPPED_RESPONSE_HEADERS = new Set([
@@ -32,6 +39,7 @@ const SKIPPED_RESPONSE_HEADERS = new Set([
 export interface AuthPluginOptions {
   auth: Auth;
   authenticator: Authenticator;
+  generation: AuthGeneration;
   publicUrl: string;
   trustedOrigins: string[];
 }
@@ -68,22 +76,43 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions) {
     done();
   });
 
-  app.addHook("preHandler", async (request) => {
-    if (request.url.startsWith(`${AUTH_PREFIX}/`)) return;
+  // Callback style on purpose: most requests carry no credential, and those should not pay for a promise.
+  app.addHook("preHandler", (request, _reply, done) => {
     const { headers } = request;
-    if (!headers.authorization && !headers["x-api-key"] && !headers.cookie) return;
-    request.actor = await authenticator.authenticate(credentialHeaders(headers));
+    if (!headers.authorization && !headers["x-api-key"] && !headers.cookie) return done();
+    if (request.url.startsWith(`${AUTH_PREFIX}/`)) return done();
+    authenticator.authenticate(credentialsOf(headers)).then((actor) => {
+      request.actor = actor;
+      done();
+    }, done);
   });
 
-  app.decorate("requireActor", async (request: FastifyRequest) => {
-    if (request.actor.kind === "anonymous") throw authenticationRequired();
-  });
+  app.decorate(
+    "requireActor",
+    (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+      done(request.actor.kind === "anonymous" ? authenticationRequired() : undefined);
+    },
+  );
 
   app.route({
     method: ["GET", "POST"],
     url: `${AUTH_PREFIX}/*`,
     schema: { hide: true },
-    handler: async (request, reply) => forwardToAuth(auth, options.publicUrl, request, reply),
+    handler: async (request, reply) => {
+      try {
+        return await forwardToAuth(auth, options.publicUrl, request, reply);
+      } finally {
+        // After the change is made, never before: a session read racing a sign-out must not be cached as valid.
+        if (request.method === "POST" && !isSignInPath(request.url)) {
+          await options.generation.bump().catch((error: unknown) => {
+            request.log.warn(
+              { err: error },
+              "auth generation not bumped: other instances may reuse session reads",
+            );
+          });
+        }
+      }
+    },
   });
 }
 
@@ -123,13 +152,13 @@ async function forwardToAuth(auth: Auth, publicUrl: string, request: FastifyRequ
   return reply.send(response.body ? Buffer.from(await response.arrayBuffer()) : null);
 }
 
-function credentialHeaders(headers: IncomingHttpHeaders): Headers {
-  const result = new Headers();
-  if (headers.authorization) result.set("authorization", headers.authorization);
+function credentialsOf(headers: IncomingHttpHeaders): Credentials {
   const key = headers["x-api-key"];
-  if (typeof key === "string") result.set("x-api-key", key);
-  if (headers.cookie) result.set("cookie", headers.cookie);
-  return result;
+  return {
+    authorization: headers.authorization,
+    apiKey: typeof key === "string" ? key : undefined,
+    cookie: headers.cookie,
+  };
 }
 
 /** A request whose only credential is our session cookie: the kind a browser sends on its own (CSRF). */

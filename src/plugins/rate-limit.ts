@@ -5,10 +5,8 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config/env.js";
 import { AppError } from "../lib/errors.js";
 import { actorId } from "../modules/auth/actor.js";
+import { isSignInPath } from "./auth.js";
 import { createSlidingWindowStore } from "./rate-limit.store.js";
-
-/** Paths of the sign-in steps: the stricter limit guards them against credential stuffing and code guessing. */
-const SIGN_IN_PATH = /^\/api\/auth\/(sign-in|sign-up|dev\/sign-in|callback)([/?]|$)/;
 
 export interface RateLimitOptions {
   config: Config["rateLimit"];
@@ -50,24 +48,27 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
     store: createSlidingWindowStore({ redis, prefix: "podium:rl-actor:" }),
     skipOnError: true,
   });
-  app.addHook("preHandler", async (request, reply) => {
-    if (request.actor.kind === "anonymous") return;
-    const result = await check(request);
-    if (result.isAllowed) return;
-    const resetSeconds = Math.max(1, result.ttlInSeconds);
-    reply.header("ratelimit-limit", result.max);
-    reply.header("ratelimit-remaining", result.remaining);
-    reply.header("ratelimit-reset", resetSeconds);
-    if (result.isExceeded) {
-      throw new AppError("RATE_LIMITED", 429, `Too many requests; retry in ${resetSeconds} seconds.`, {
-        headers: { "retry-after": String(resetSeconds) },
-      });
-    }
+  app.addHook("preHandler", (request, reply, done) => {
+    if (request.actor.kind === "anonymous") return done();
+    check(request).then((result) => {
+      if (result.isAllowed) return done();
+      const resetSeconds = Math.max(1, result.ttlInSeconds);
+      reply.header("ratelimit-limit", result.max);
+      reply.header("ratelimit-remaining", result.remaining);
+      reply.header("ratelimit-reset", resetSeconds);
+      if (!result.isExceeded) return done();
+      done(
+        new AppError("RATE_LIMITED", 429, `Too many requests; retry in ${resetSeconds} seconds.`, {
+          headers: { "retry-after": String(resetSeconds) },
+        }),
+      );
+    }, done);
   });
 }
 
+// The stricter limit guards sign-in against credential stuffing and code guessing.
 function isSignIn(request: FastifyRequest): boolean {
-  return SIGN_IN_PATH.test(request.url);
+  return isSignInPath(request.url);
 }
 
 export const rateLimit = fp(ipRateLimit, { name: "rate-limit", dependencies: ["error-handler"] });

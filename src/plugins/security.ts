@@ -1,17 +1,46 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
+import helmet, { type HelmetOptions } from "helmet";
+
+const HELMET_OPTIONS: Readonly<HelmetOptions> = {
+  // The API serves JSON; the docs page brings its own CSP (swagger-ui's staticCSP).
+  contentSecurityPolicy: false,
+  crossOriginResourcePolicy: { policy: "same-site" },
+};
 
 /**
- * Security headers (helmet) and CORS. Only the configured origins may call the API from a browser, with
+ * The headers helmet sets for these options, computed once. @fastify/helmet builds helmet's middleware anew
+ * on every request (two hooks, a closure, the option parsing): measured, it cost a third of an empty route's
+ * throughput. Our options are the same for every response, so the result is too.
+ */
+export function securityHeaders(options: Readonly<HelmetOptions> = HELMET_OPTIONS): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+    getHeader: (name: string) => headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
+}
+
+/**
+ * Security headers (helmet's policy) and CORS. Only the configured origins may call the API from a browser, with
  * credentials; everything else gets no CORS headers, so the browser refuses to hand it the response.
  */
 async function securityPlugin(app: FastifyInstance, options: { trustedOrigins: string[] }) {
-  await app.register(helmet, {
-    // The API serves JSON; the docs page brings its own CSP (swagger-ui's staticCSP).
-    contentSecurityPolicy: false,
-    crossOriginResourcePolicy: { policy: "same-site" },
+  const headers = securityHeaders();
+  app.addHook("onRequest", (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   const allowed = new Set(options.trustedOrigins);
   await app.register(cors, {

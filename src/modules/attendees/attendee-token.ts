@@ -1,5 +1,4 @@
-import { randomUUID, webcrypto } from "node:crypto";
-import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { createHmac, createSecretKey, randomUUID, timingSafeEqual } from "node:crypto";
 import { AppError } from "../../lib/errors.js";
 import { CANONICAL_UUID, canonicalUuid, type AttendeeRevocations } from "./attendee-revocations.js";
 
@@ -39,7 +38,10 @@ export const DEFAULT_ATTENDEE_TOKEN_TTL_SECONDS = 7200;
 /** The header `typ`: tells this token from any other JWT a future feature might sign with the same key. */
 export const ATTENDEE_TOKEN_TYPE = "podium-attendee+jwt";
 
-const ALGORITHM = "HS256";
+/** The one header we issue and accept, base64url-encoded: `{"alg":"HS256","typ":"podium-attendee+jwt"}`. */
+const HEADER = Buffer.from(JSON.stringify({ alg: "HS256", typ: ATTENDEE_TOKEN_TYPE })).toString("base64url");
+/** An HMAC-SHA-256 in base64url without padding: any other length (or a padded one) is not ours. */
+const SIGNATURE_LENGTH = 43;
 const MIN_SECRET_BYTES = 32;
 /** Instances' clocks differ a little, and a token minted on one must verify on another at once. */
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -65,29 +67,12 @@ export function createAttendeeTokens(options: AttendeeTokensOptions): AttendeeTo
     throw new TypeError(
       `attendee tokens live ${ttlSeconds}s but revocations are kept only ${revocations.ttlSeconds}s: a revoked token would work again`,
     );
-  const secret =
+  const secretBytes =
     typeof options.secret === "string" ? new TextEncoder().encode(options.secret) : options.secret;
-  if (secret.byteLength < MIN_SECRET_BYTES)
+  if (secretBytes.byteLength < MIN_SECRET_BYTES)
     throw new TypeError(`the attendee token secret must be at least ${MIN_SECRET_BYTES} bytes`);
-  // Imported into WebCrypto once: given bytes or a secret KeyObject, jose imports the key again on every call,
-  // which measured here triples the cost of a verification (~80 µs instead of ~25 µs). Not extractable.
-  const key = webcrypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-    "verify",
-  ]);
-  // Nothing awaits the key until the first call; keep an import failure from being an unhandled rejection.
-  key.catch(() => undefined);
-
-  const verifyOptions = {
-    algorithms: [ALGORITHM],
-    issuer,
-    audience,
-    typ: ATTENDEE_TOKEN_TYPE,
-    requiredClaims: ["sub", "sid", "jti", "exp", "iat"],
-    // Whatever its `exp` says, a token older than the TTL is dead: that is what lets revocations be forgotten.
-    maxTokenAge: ttlSeconds,
-    clockTolerance: CLOCK_TOLERANCE_SECONDS,
-  };
+  const key = createSecretKey(secretBytes);
+  const sign = (signingInput: string) => createHmac("sha256", key).update(signingInput).digest("base64url");
 
   return {
     async issue(input) {
@@ -98,37 +83,60 @@ export function createAttendeeTokens(options: AttendeeTokensOptions): AttendeeTo
       const issuedAt = Math.floor(now() / 1000);
       const expiresAt = issuedAt + ttlSeconds;
       const tokenId = randomUUID();
-      const token = await new SignJWT({ sid: sessionId })
-        .setProtectedHeader({ alg: ALGORITHM, typ: ATTENDEE_TOKEN_TYPE })
-        .setSubject(attendeeId)
-        .setJti(tokenId)
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(expiresAt)
-        .sign(await key);
-      return { token, tokenId, expiresAt: new Date(expiresAt * 1000) };
+      const claims = {
+        sid: sessionId,
+        sub: attendeeId,
+        jti: tokenId,
+        iss: issuer,
+        aud: audience,
+        iat: issuedAt,
+        exp: expiresAt,
+      };
+      const signingInput = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+      return {
+        token: `${signingInput}.${sign(signingInput)}`,
+        tokenId,
+        expiresAt: new Date(expiresAt * 1000),
+      };
     },
 
+    // Synchronous HMAC (node:crypto) instead of jose's WebCrypto verify: the same checks, a fifth of the time.
+    // The header must be byte for byte the one we issue, which pins the algorithm and type and refuses
+    // `alg: none`, other algorithms, `kid`, `jku`, `crit` and the like before anything else is read.
     async verify(token, expected = {}) {
       if (!looksLikeJwt(token)) throw invalid();
-      let payload: JWTPayload;
+      const [header, body, signature] = token.split(".") as [string, string, string];
+      if (header !== HEADER || signature.length !== SIGNATURE_LENGTH) throw invalid();
+      const computed = sign(`${header}.${body}`);
+      if (!timingSafeEqual(Buffer.from(computed), Buffer.from(signature))) throw invalid();
+
+      let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(token, await key, { ...verifyOptions, currentDate: new Date(now()) }));
-      } catch (error) {
-        // jose checks the signature before any claim, so "expired" is only ever said of a genuine token.
-        if (error instanceof errors.JWTExpired) throw expired();
-        if (error instanceof errors.JOSEError) throw invalid();
-        throw error;
+        payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Record<string, unknown>;
+      } catch {
+        throw invalid();
       }
-      const { sub, sid, jti, exp } = payload;
-      if (!isUuid(sub) || !isUuid(sid) || !isUuid(jti) || typeof exp !== "number") throw invalid();
+      if (typeof payload !== "object" || payload === null || Array.isArray(payload)) throw invalid();
+      const { sub, sid, jti, exp, iat, iss, aud, nbf } = payload;
+      if (iss !== issuer || aud !== audience) throw invalid();
+      if (!isUuid(sub) || !isUuid(sid) || !isUuid(jti)) throw invalid();
+      if (!isTime(exp) || !isTime(iat) || (nbf !== undefined && !isTime(nbf))) throw invalid();
+      const nowSeconds = Math.floor(now() / 1000);
+      if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid();
+      if (nbf !== undefined && (nbf as number) > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid();
+      // Whatever its `exp` says, a token older than the TTL is dead: that is what lets revocations be forgotten.
+      if (exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS) throw expired();
+      if (nowSeconds - iat > ttlSeconds + CLOCK_TOLERANCE_SECONDS) throw expired();
       // Revocation before session: a revoked attendee is not authenticated at all (401), wherever it goes.
       if (revocations.isRevoked(sub)) throw revoked();
       if (expected.sessionId !== undefined && sid !== expected.sessionId) throw wrongSession();
       return { attendeeId: sub, sessionId: sid, tokenId: jti, expiresAt: new Date(exp * 1000) };
     },
   };
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
 function isUuid(value: unknown): value is string {

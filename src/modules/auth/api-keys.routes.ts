@@ -5,6 +5,7 @@ import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
 import { API_KEY_SCOPES } from "./actor.js";
 import { createApiKeyService } from "./api-keys.service.js";
+import { authenticationRequired } from "./policy.js";
 import type { Auth } from "./auth.instance.js";
 
 const apiKeySchema = z
@@ -41,15 +42,18 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ auth: Auth; db: Database }> =
   const keys = createApiKeyService({ auth, db });
   const security = USER_CREDENTIAL;
 
-  app.addHook("preHandler", async (request) => {
-    await app.requireActor(request);
+  app.addHook("preHandler", (request, _reply, done) => {
+    if (request.actor.kind === "anonymous") return done(authenticationRequired());
     if (request.actor.kind !== "user") {
-      throw new AppError(
-        "FORBIDDEN",
-        403,
-        "API keys are managed by a signed-in user, not with another key or token.",
+      return done(
+        new AppError(
+          "FORBIDDEN",
+          403,
+          "API keys are managed by a signed-in user, not with another key or token.",
+        ),
       );
     }
+    done();
   });
 
   app.post(

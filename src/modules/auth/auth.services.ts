@@ -11,10 +11,13 @@ import {
 } from "../attendees/attendee-token.js";
 import { createAuth, type Auth } from "./auth.instance.js";
 import { createAuthenticator, type Authenticator } from "./authenticator.js";
+import { createAuthGeneration, createSessionCache, type AuthGeneration } from "./session-cache.js";
 
 export interface AuthServices {
   auth: Auth;
   authenticator: Authenticator;
+  /** Bumped after every change to sign-in state, to invalidate cached session reads everywhere. */
+  generation: AuthGeneration;
   attendeeTokens: AttendeeTokens;
   revocations: AttendeeRevocations;
   /** Loads recent revocations and subscribes to other instances' (Redis); call before serving. */
@@ -46,10 +49,13 @@ export function createAuthServices(deps: {
     audience: `${config.auth.publicUrl}/attendee`,
     revocations,
   });
-  const authenticator = createAuthenticator({ auth, attendeeTokens, logger });
+  const generation = createAuthGeneration(redis);
+  const sessionCache = createSessionCache({ ttlMs: config.auth.sessionCacheTtlMs });
+  const authenticator = createAuthenticator({ auth, attendeeTokens, sessionCache, generation });
   return {
     auth,
     authenticator,
+    generation,
     attendeeTokens,
     revocations,
     async start() {

@@ -1,9 +1,21 @@
-import type { Logger } from "pino";
 import { AppError } from "../../lib/errors.js";
 import type { AttendeeTokens } from "../attendees/attendee-token.js";
 import { looksLikeJwt } from "../attendees/attendee-token.js";
-import { ANONYMOUS, API_KEY_SCOPES, type Actor, type ApiKeyScope } from "./actor.js";
+import { ANONYMOUS, API_KEY_SCOPES, type Actor, type ApiKeyScope, type UserActor } from "./actor.js";
 import { PLATFORM_ROLES, SESSION_COOKIE, type Auth, type PlatformRole } from "./auth.instance.js";
+import type { AuthGeneration, SessionCache } from "./session-cache.js";
+
+/** The session cookie's value in a Cookie header (`__Secure-` prefixed on https). */
+const SESSION_COOKIE_VALUE = new RegExp(
+  `(?:^|;\\s*)(?:__Secure-)?${SESSION_COOKIE.replace(".", "\\.")}=([^;]+)`,
+);
+
+/** The credential-bearing request headers, as plain strings (no Fetch `Headers` on the hot path). */
+export interface Credentials {
+  authorization?: string;
+  apiKey?: string;
+  cookie?: string;
+}
 
 export interface Authenticator {
   /**
@@ -11,33 +23,53 @@ export interface Authenticator {
    * so a client with an expired token learns it at once. A stale session cookie alone counts as anonymous:
    * browsers keep sending cookies after sign-out.
    */
-  authenticate(headers: Headers): Promise<Actor>;
+  authenticate(credentials: Credentials): Promise<Actor>;
 }
 
 /**
  * One place that turns credentials into an Actor, shared by HTTP routes and the real-time handshake:
  * `Authorization: Bearer <attendee JWT>`, `Authorization: Bearer <session token>`, `X-Api-Key`, or the
- * session cookie. Free of HTTP framework code: it reads a Fetch `Headers`.
+ * session cookie. Free of HTTP framework code: it reads plain header values.
  */
 export function createAuthenticator(deps: {
   auth: Auth;
   attendeeTokens: AttendeeTokens;
-  logger: Logger;
+  sessionCache: SessionCache;
+  generation: AuthGeneration;
 }): Authenticator {
-  const { auth, attendeeTokens } = deps;
+  const { auth, attendeeTokens, sessionCache, generation } = deps;
 
-  async function sessionActor(headers: Headers, via: "cookie" | "bearer"): Promise<Actor | null> {
+  /**
+   * better-auth's session read is the authority, and costs about a millisecond of CPU: its answer is cached
+   * under the current auth generation (see session-cache.ts), so a sign-out anywhere invalidates it at once.
+   */
+  async function sessionActor(
+    headers: Headers,
+    credential: string,
+    via: "cookie" | "bearer",
+  ): Promise<UserActor | null> {
+    const key = `${via}:${credential}`;
+    const at = await generation.current().catch(() => undefined);
+    const cached = at === undefined ? undefined : sessionCache.get(key, at);
+    if (cached) return cached;
     const result = await auth.api.getSession({ headers, query: { disableCookieCache: true } });
     if (!result) return null;
     const role: PlatformRole = PLATFORM_ROLES.includes(result.user.role as PlatformRole)
       ? (result.user.role as PlatformRole)
       : "presenter";
-    return { kind: "user", userId: result.user.id, role, authSessionId: result.session.id, via };
+    const actor: UserActor = {
+      kind: "user",
+      userId: result.user.id,
+      role,
+      authSessionId: result.session.id,
+      via,
+    };
+    if (at !== undefined) sessionCache.set(key, actor, at, new Date(result.session.expiresAt));
+    return actor;
   }
 
   return {
-    async authenticate(headers) {
-      const authorization = headers.get("authorization");
+    async authenticate({ authorization, apiKey, cookie }) {
       if (authorization) {
         const [scheme, token] = authorization.split(" ", 2);
         if (scheme?.toLowerCase() !== "bearer" || !token) {
@@ -55,7 +87,7 @@ export function createAuthenticator(deps: {
           };
         }
         // Only the bearer token reaches better-auth: a cookie sent alongside must not win over it.
-        const actor = await sessionActor(new Headers({ authorization }), "bearer");
+        const actor = await sessionActor(new Headers({ authorization }), token, "bearer");
         if (!actor) {
           throw new AppError("INVALID_CREDENTIALS", 401, "The bearer token is invalid, expired or revoked.", {
             headers: { "www-authenticate": 'Bearer realm="podium", error="invalid_token"' },
@@ -64,12 +96,11 @@ export function createAuthenticator(deps: {
         return actor;
       }
 
-      const key = headers.get("x-api-key");
-      if (key) return apiKeyActor(auth, key);
+      if (apiKey) return apiKeyActor(auth, apiKey);
 
-      const cookie = headers.get("cookie");
-      if (cookie?.includes(SESSION_COOKIE)) {
-        return (await sessionActor(new Headers({ cookie }), "cookie")) ?? ANONYMOUS;
+      const sessionCookie = cookie && SESSION_COOKIE_VALUE.exec(cookie)?.[1];
+      if (cookie && sessionCookie) {
+        return (await sessionActor(new Headers({ cookie }), sessionCookie, "cookie")) ?? ANONYMOUS;
       }
       return ANONYMOUS;
     },

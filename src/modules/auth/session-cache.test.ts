@@ -1,0 +1,96 @@
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
+import { signIn, trustedOrigin } from "../../../test/helpers/actors.js";
+import { createTestDatabase } from "../../../test/helpers/database.js";
+import { createRedis } from "../../db/redis.js";
+import type { UserActor } from "./actor.js";
+import { createSessionCache } from "./session-cache.js";
+
+const actor: UserActor = { kind: "user", userId: "u", role: "presenter", authSessionId: "s", via: "bearer" };
+
+describe("session cache", () => {
+  it("serves an entry only under the generation it was read in, and only until its time", () => {
+    let clock = 1_000_000;
+    const cache = createSessionCache({ ttlMs: 5_000, now: () => clock });
+    cache.set("t", actor, "7", new Date(clock + 60_000));
+    expect(cache.get("t", "7")).toBe(actor);
+    expect(cache.get("t", "8")).toBeUndefined();
+    // Dropped once refused: the same generation does not bring it back.
+    expect(cache.get("t", "7")).toBeUndefined();
+    cache.set("t", actor, "8", new Date(clock + 60_000));
+    clock += 5_000;
+    expect(cache.get("t", "8")).toBeUndefined();
+  });
+
+  it("never outlives the session it caches, keeps nothing with ttl 0, and stays bounded", () => {
+    const clock = 1_000_000;
+    const cache = createSessionCache({ ttlMs: 60_000, maxEntries: 2, now: () => clock });
+    cache.set("short", actor, "1", new Date(clock - 1));
+    expect(cache.get("short", "1")).toBeUndefined();
+    for (const token of ["a", "b", "c"]) cache.set(token, actor, "1", new Date(clock + 60_000));
+    expect(cache.size).toBe(2);
+    expect(cache.get("a", "1")).toBeUndefined();
+    expect(cache.get("c", "1")).toBe(actor);
+    const off = createSessionCache({ ttlMs: 0 });
+    off.set("x", actor, "1", new Date(Date.now() + 60_000));
+    expect(off.get("x", "1")).toBeUndefined();
+  });
+});
+
+describe("cached sessions and sign-out", () => {
+  const opened: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of opened.splice(0).reverse()) await close();
+  });
+
+  async function me(t: TestApp, token: string) {
+    return t.app.inject({ method: "GET", url: "/api/me", headers: { authorization: `Bearer ${token}` } });
+  }
+
+  it("a sign-out ends a cached session at once", async () => {
+    const t = await createTestApp();
+    opened.push(() => t.close());
+    const user = await signIn(t.app, t.db.db, "Cached");
+    expect((await me(t, user.token)).statusCode).toBe(200);
+    expect((await me(t, user.token)).statusCode).toBe(200);
+    const out = await t.app.inject({
+      method: "POST",
+      url: "/api/auth/sign-out",
+      headers: { cookie: user.cookie, origin: trustedOrigin(t.app) },
+    });
+    expect(out.statusCode).toBe(200);
+    expect((await me(t, user.token)).statusCode).toBe(401);
+  });
+
+  it.runIf(process.env.REDIS_URL)(
+    "a sign-out on one instance ends the session on another at once",
+    async () => {
+      const database = await createTestDatabase();
+      opened.push(() => database.drop());
+      const instances: TestApp[] = [];
+      for (let i = 0; i < 2; i++) {
+        const redis = createRedis(process.env.REDIS_URL as string, pino({ level: "silent" }));
+        const t = await createTestApp({ database, redis });
+        opened.push(async () => {
+          await t.close();
+          await redis.quit();
+        });
+        instances.push(t);
+      }
+      const [a, b] = instances as [TestApp, TestApp];
+      const user = await signIn(a.app, database.db, "Twice");
+      // B reads the session (from Redis or PostgreSQL) and caches it.
+      expect((await me(b, user.token)).statusCode).toBe(200);
+      expect((await me(b, user.token)).statusCode).toBe(200);
+      const out = await a.app.inject({
+        method: "POST",
+        url: "/api/auth/sign-out",
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      expect(out.statusCode).toBe(200);
+      expect((await me(b, user.token)).statusCode).toBe(401);
+      expect((await me(a, user.token)).statusCode).toBe(401);
+    },
+  );
+});

@@ -1,0 +1,81 @@
+import type { Redis } from "ioredis";
+import type { UserActor } from "./actor.js";
+
+/**
+ * A counter bumped by every change to sign-in state (sign-out, revocations, role changes: every POST to
+ * better-auth but the sign-in steps). Cached session lookups remember the value they were made under and are
+ * dropped when it moved, so a sign-out on any instance takes effect on all of them at once. In Redis when
+ * configured (one GET per request is far cheaper than better-auth's full session read), in memory otherwise
+ * (one instance).
+ */
+export interface AuthGeneration {
+  /** The current value; rejects when it cannot be read (callers then skip the cache). */
+  current(): Promise<string>;
+  bump(): Promise<void>;
+}
+
+const GENERATION_KEY = "podium:auth:generation";
+
+export function createAuthGeneration(redis?: Redis): AuthGeneration {
+  if (redis) {
+    return {
+      current: async () => (await redis.get(GENERATION_KEY)) ?? "0",
+      bump: async () => {
+        await redis.incr(GENERATION_KEY);
+      },
+    };
+  }
+  let value = 0;
+  return {
+    current: async () => String(value),
+    bump: async () => {
+      value += 1;
+    },
+  };
+}
+
+interface Entry {
+  actor: UserActor;
+  generation: string;
+  until: number;
+}
+
+export interface SessionCache {
+  get(token: string, generation: string): UserActor | undefined;
+  set(token: string, actor: UserActor, generation: string, sessionExpiresAt: Date): void;
+  readonly size: number;
+}
+
+/**
+ * Session tokens → the user they authenticate, for at most `ttlMs` (and never past the session's expiry),
+ * valid only under the generation they were read in. Bounded: the oldest entries go first.
+ */
+export function createSessionCache(options: {
+  ttlMs: number;
+  maxEntries?: number;
+  now?: () => number;
+}): SessionCache {
+  const { ttlMs } = options;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  return {
+    get(token, generation) {
+      const entry = entries.get(token);
+      if (!entry) return undefined;
+      if (entry.generation !== generation || entry.until <= now()) {
+        entries.delete(token);
+        return undefined;
+      }
+      return entry.actor;
+    },
+    set(token, actor, generation, sessionExpiresAt) {
+      if (ttlMs <= 0) return;
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+      entries.set(token, { actor, generation, until: Math.min(now() + ttlMs, sessionExpiresAt.getTime()) });
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
