@@ -19,6 +19,21 @@ const EVERY_VARIABLE = {
   EMBEDDED_PG_PORT: "6543",
   REDIS_URL: "redis://cache:6379",
   HEALTH_CHECK_TIMEOUT_MS: "400",
+  NODE_ENV: "production",
+  PUBLIC_URL: "https://podium.example.com/",
+  AUTH_SECRET: "a-production-secret-of-at-least-32-chars",
+  AUTH_SECRET_FILE: "/run/secrets/auth",
+  GOOGLE_CLIENT_ID: "google-id",
+  GOOGLE_CLIENT_SECRET: "google-secret",
+  GITHUB_CLIENT_ID: "github-id",
+  GITHUB_CLIENT_SECRET: "github-secret",
+  SESSION_CACHE_TTL_MS: "0",
+  ADMIN_EMAILS: "Boss@Example.com, ops@example.com",
+  CORS_ORIGINS: "https://console.example.com,https://podium.example.com",
+  RATE_LIMIT_WINDOW_MS: "30000",
+  RATE_LIMIT_IP_MAX: "100",
+  RATE_LIMIT_ACTOR_MAX: "50",
+  RATE_LIMIT_SIGN_IN_MAX: "5",
 };
 
 const TIMEOUT_VARIABLES = [
@@ -58,6 +73,18 @@ describe("configuration", () => {
       embeddedPostgres: { dataDir: "./data/postgres", port: 54329 },
       redis: { url: undefined },
       health: { checkTimeoutMs: 2000 },
+      nodeEnv: "development",
+      auth: {
+        publicUrl: "http://127.0.0.1:3000",
+        secret: undefined,
+        secretFile: "./data/auth-secret",
+        google: undefined,
+        github: undefined,
+        sessionCacheTtlMs: 60_000,
+        adminEmails: [],
+        trustedOrigins: ["http://127.0.0.1:3000"],
+      },
+      rateLimit: { windowMs: 60_000, ipMax: 3000, actorMax: 300, signInMax: 10 },
     });
   });
 
@@ -89,7 +116,49 @@ describe("configuration", () => {
       embeddedPostgres: { dataDir: "/var/lib/podium", port: 6543 },
       redis: { url: "redis://cache:6379" },
       health: { checkTimeoutMs: 400 },
+      nodeEnv: "production",
+      auth: {
+        publicUrl: "https://podium.example.com",
+        secret: "a-production-secret-of-at-least-32-chars",
+        secretFile: "/run/secrets/auth",
+        google: { clientId: "google-id", clientSecret: "google-secret" },
+        github: { clientId: "github-id", clientSecret: "github-secret" },
+        sessionCacheTtlMs: 0,
+        adminEmails: ["boss@example.com", "ops@example.com"],
+        trustedOrigins: ["https://podium.example.com", "https://console.example.com"],
+      },
+      rateLimit: { windowMs: 30_000, ipMax: 100, actorMax: 50, signInMax: 5 },
     });
+  });
+
+  it("derives the public URL from a wildcard or IPv6 listening address", () => {
+    expect(loadConfig({ HOST: "0.0.0.0", PORT: "8080" }).auth.publicUrl).toBe("http://localhost:8080");
+    expect(loadConfig({ HOST: "::1" }).auth.publicUrl).toBe("http://[::1]:3000");
+  });
+
+  it("refuses production without a provider, a secret or a public URL, naming each", () => {
+    const message = configError({ NODE_ENV: "production" }).message;
+    for (const name of ["GOOGLE_CLIENT_ID / GITHUB_CLIENT_ID", "AUTH_SECRET", "PUBLIC_URL"])
+      expect(message).toContain(name);
+  });
+
+  it("wants both halves of an OAuth client, and never echoes a secret", () => {
+    expect(configError({ GOOGLE_CLIENT_ID: "id" }).message).toContain("GOOGLE_CLIENT_SECRET: required");
+    const message = configError({ GITHUB_CLIENT_SECRET: "hunter2-github" }).message;
+    expect(message).toContain("GITHUB_CLIENT_ID: required");
+    expect(message).not.toContain("hunter2");
+    const short = configError({ AUTH_SECRET: "hunter2" }).message;
+    expect(short).toContain("AUTH_SECRET");
+    expect(short).not.toContain("hunter2");
+  });
+
+  it.each([
+    ["CORS_ORIGINS", "https://console.example.com/path"],
+    ["CORS_ORIGINS", "console.example.com"],
+    ["PUBLIC_URL", "https://podium.example.com/app"],
+    ["ADMIN_EMAILS", "not-an-email"],
+  ])("refuses %s=%j", (name, value) => {
+    expect(configError({ [name]: value }).message).toContain(name);
   });
 
   it.each([

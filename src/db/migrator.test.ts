@@ -67,7 +67,18 @@ describe("migrator", () => {
     expect(rows[0].n).toBe(readMigrations().length);
   });
 
-  it("migrate → seed → roll back the last migration → migrate again keeps every row", async () => {
+  /** Rolls back one migration at a time until `tag` was rolled back; returns the tags, last first. */
+  async function rollbackThrough(url: string, tag: string): Promise<string[]> {
+    const rolledBack: string[] = [];
+    for (;;) {
+      const undone = await rollback(url);
+      if (undone === undefined) throw new Error(`${tag} was never applied`);
+      rolledBack.push(undone);
+      if (undone === tag) return rolledBack;
+    }
+  }
+
+  it("migrate → seed → roll back through the append-only trigger → migrate again keeps every row", async () => {
     database = await createTestDatabase({ empty: true });
     await migrate(database.url);
     await seed(database.db);
@@ -75,13 +86,15 @@ describe("migrator", () => {
     expect(before.questions).toBeGreaterThan(0);
     expect(await triggerExists(database.pool)).toBe(true);
 
-    const last = readMigrations().at(-1)?.tag;
-    expect(await rollback(database.url)).toBe(last);
+    const tags = readMigrations().map((m) => m.tag);
+    const trigger = tags.find((tag) => tag.endsWith("_session_events_append_only"))!;
+    const rolledBack = await rollbackThrough(database.url, trigger);
+    expect(rolledBack).toEqual(tags.slice(tags.indexOf(trigger)).reverse());
     expect(await triggerExists(database.pool)).toBe(false);
     expect(await rowCounts(database.pool)).toEqual(before);
-    expect((await migrationStatus(database.url)).at(-1)).toEqual({ tag: last, applied: false });
+    expect((await migrationStatus(database.url)).at(-1)).toEqual({ tag: tags.at(-1), applied: false });
 
-    expect(await migrate(database.url)).toEqual([last]);
+    expect(await migrate(database.url)).toEqual([...rolledBack].reverse());
     expect(await triggerExists(database.pool)).toBe(true);
     expect(await rowCounts(database.pool)).toEqual(before);
   });
@@ -92,8 +105,8 @@ describe("migrator", () => {
     await seed(database.db);
     const users = (await rowCounts(database.pool, ["users", "workspaces"])) as Record<string, number>;
 
-    await rollback(database.url); // append-only trigger
-    await rollback(database.url); // domain tables
+    const domain = readMigrations().find((m) => m.tag.endsWith("_domain"))!.tag;
+    await rollbackThrough(database.url, domain);
     expect(await tableExists(database.pool, "sessions")).toBe(false);
     expect(await rowCounts(database.pool, ["users", "workspaces"])).toEqual(users);
 

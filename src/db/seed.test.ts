@@ -49,7 +49,7 @@ describe("seed", () => {
     );
     expect(people).toEqual([
       { id: PRESENTER_ID, role: "presenter", email_verified: true },
-      { id: MODERATOR_ID, role: "user", email_verified: true },
+      { id: MODERATOR_ID, role: "presenter", email_verified: true },
     ]);
     const { rows: owners } = await t.pool.query(
       "select w.slug from workspace_members m join workspaces w on w.id = m.organization_id where m.user_id = $1 and m.role = 'owner'",
