@@ -96,11 +96,23 @@ describe("CSRF, CORS and security headers", () => {
     expect(simple.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
-  it("sends security headers", async () => {
-    const res = await t.app.inject({ method: "GET", url: "/api/health/live" });
-    expect(res.headers["x-content-type-options"]).toBe("nosniff");
-    expect(res.headers["strict-transport-security"]).toBeDefined();
-    expect(res.headers["x-frame-options"]).toBe("SAMEORIGIN");
+  it("sends helmet's security headers on API routes, errors included, and not on health probes", async () => {
+    for (const url of ["/api/me", "/api/nothing-here"]) {
+      const res = await t.app.inject({ method: "GET", url });
+      expect(res.headers["x-content-type-options"]).toBe("nosniff");
+      expect(res.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains");
+      expect(res.headers["x-frame-options"]).toBe("SAMEORIGIN");
+      expect(res.headers["cross-origin-resource-policy"]).toBe("same-site");
+      expect(res.headers["referrer-policy"]).toBe("no-referrer");
+    }
+    const probe = await t.app.inject({
+      method: "GET",
+      url: "/api/health/live",
+      headers: { origin: ALLOWED },
+    });
+    expect(probe.statusCode).toBe(200);
+    expect(probe.headers["x-content-type-options"]).toBeUndefined();
+    expect(probe.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
   it("keeps 404 for unknown paths although CORS answers preflights everywhere", async () => {

@@ -4,6 +4,13 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import helmet, { type HelmetOptions } from "helmet";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** `false` on routes only machines call (health probes): no browser security headers. */
+    securityHeaders?: false;
+  }
+}
+
 const HELMET_OPTIONS: Readonly<HelmetOptions> = {
   // The API serves JSON; the docs page brings its own CSP (swagger-ui's staticCSP).
   contentSecurityPolicy: false,
@@ -38,8 +45,8 @@ export function securityHeaders(options: Readonly<HelmetOptions> = HELMET_OPTION
  */
 async function securityPlugin(app: FastifyInstance, options: { trustedOrigins: string[] }) {
   const headers = securityHeaders();
-  app.addHook("onRequest", (_request, reply, done) => {
-    reply.headers(headers);
+  app.addHook("onRequest", (request, reply, done) => {
+    if (request.routeOptions.config.securityHeaders !== false) reply.headers(headers);
     done();
   });
   const allowed = new Set(options.trustedOrigins);
