@@ -65,7 +65,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Request lines are written by the request-context plugin (route, status, duration; no query string).
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // A hop count becomes proxy-addr's function form (Fastify's types do not list numbers).
+    trustProxy:
+      typeof config.trustProxy === "number"
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     // Requests arriving while draining get our problem+json 503 (below) instead of Fastify's plain one.
     return503OnClosing: false,
     forceCloseConnections: "idle",

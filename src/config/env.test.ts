@@ -7,7 +7,7 @@ const EVERY_VARIABLE = {
   HOST: "0.0.0.0",
   PORT: "8080",
   LOG_LEVEL: "warn",
-  TRUST_PROXY: "true",
+  TRUST_PROXY: "10.0.0.0/8, 127.0.0.1",
   BODY_LIMIT_BYTES: "2048",
   SHUTDOWN_TIMEOUT_MS: "25000",
   DATABASE_URL: "postgres://u:p@db:5432/podium",
@@ -103,7 +103,7 @@ describe("configuration", () => {
       host: "0.0.0.0",
       port: 8080,
       logLevel: "warn",
-      trustProxy: true,
+      trustProxy: "10.0.0.0/8,127.0.0.1",
       bodyLimitBytes: 2048,
       shutdownTimeoutMs: 25_000,
       database: {
@@ -169,9 +169,21 @@ describe("configuration", () => {
     ["0", false],
     ["no", false],
   ])("reads the boolean %j as %s", (value, expected) => {
-    const config = loadConfig({ TRUST_PROXY: value, DATABASE_MIGRATE_ON_START: value });
-    expect(config.trustProxy).toBe(expected);
+    const config = loadConfig({ DATABASE_MIGRATE_ON_START: value });
     expect(config.database.migrateOnStart).toBe(expected);
+  });
+
+  it.each([
+    ["false", false],
+    ["2", 2],
+    ["10.0.0.1", "10.0.0.1"],
+    ["10.0.0.0/8,::1", "10.0.0.0/8,::1"],
+  ])("reads TRUST_PROXY=%j as %j", (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
+  });
+
+  it.each(["true", "yes", "10.0.0.0/33", "proxy.local", "-1"])("refuses TRUST_PROXY=%j", (value) => {
+    expect(configError({ TRUST_PROXY: value }).message).toContain("TRUST_PROXY");
   });
 
   it("treats an empty variable as unset", () => {
@@ -197,7 +209,7 @@ describe("configuration", () => {
       PORT: "eighty",
       DATABASE_URL: "mysql://root:hunter2@db/x",
       DATABASE_POOL_MAX: "0",
-      TRUST_PROXY: "maybe",
+      TRUST_PROXY: "true",
     }).message;
     for (const name of ["PORT", "DATABASE_URL", "DATABASE_POOL_MAX", "TRUST_PROXY"])
       expect(message).toContain(name);

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -8,6 +9,34 @@ import { z } from "zod";
 const booleanString = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((value) => value === "true" || value === "1" || value === "yes");
+
+/**
+ * Which X-Forwarded-For hops to believe: `false`, the number of proxies in front of Podium, or their addresses
+ * (IPs or CIDRs, comma-separated). Never "all": the leftmost X-Forwarded-For entry is whatever the client wrote,
+ * and rate limits would count an address of the client's choosing.
+ */
+const trustProxy = z.string().transform((value, context): false | number | string => {
+  const trimmed = value.trim();
+  if (["false", "no", "0"].includes(trimmed)) return false;
+  if (/^[1-9]\d?$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed.split(",").map((entry) => entry.trim());
+  const valid = entries.every((entry) => {
+    const [address, prefix, extra] = entry.split("/");
+    if (extra !== undefined || !address || isIP(address) === 0) return false;
+    return (
+      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 4 ? 32 : 128))
+    );
+  });
+  if (!valid) {
+    context.addIssue({
+      code: "custom",
+      message:
+        "must be false, the number of proxies in front of Podium (e.g. 1), or their addresses (e.g. 10.0.0.0/8,127.0.0.1); `true` is refused: clients could choose their own address",
+    });
+    return z.NEVER;
+  }
+  return entries.join(",");
+});
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -36,7 +65,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  TRUST_PROXY: booleanString.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   SHUTDOWN_TIMEOUT_MS: durationMs.default(10_000),
 
@@ -87,7 +116,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: Env["LOG_LEVEL"];
-  trustProxy: boolean;
+  /** Fastify's trustProxy: false, a hop count, or trusted proxy addresses. */
+  trustProxy: false | number | string;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   database: {

@@ -24,8 +24,18 @@ export const AUTH_PREFIX = "/api/auth";
 /** The sign-in steps: they create sessions and revoke none; stricter rate limits guard them. */
 const SIGN_IN_PATH = /^\/api\/auth\/(sign-in|sign-up|dev\/sign-in|callback)([/?]|$)/;
 
-export function isSignInPath(url: string): boolean {
-  return SIGN_IN_PATH.test(url);
+/** Whether a request path (already normalised by authPath) is one of the sign-in steps. */
+export function isSignInPath(path: string): boolean {
+  return SIGN_IN_PATH.test(path);
+}
+
+/**
+ * The path as better-auth will see it: dot segments resolved and no query, the way the WHATWG URL parser
+ * treats the request URL it is handed. Decisions (rate limits, cache invalidation) must be made on this, not
+ * on the raw URL, or `/api/auth/sign-in/../sign-out` would pass for a sign-in.
+ */
+export function authPath(url: string): string {
+  return new URL(url, "http://podium.invalid").pathname;
 }
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // Response headers that Fastify computes itself for the body it sends.
@@ -99,24 +109,45 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions) {
     url: `${AUTH_PREFIX}/*`,
     schema: { hide: true },
     handler: async (request, reply) => {
-      try {
-        return await forwardToAuth(auth, options.publicUrl, request, reply);
-      } finally {
-        // After the change is made, never before: a session read racing a sign-out must not be cached as valid.
-        if (request.method === "POST" && !isSignInPath(request.url)) {
-          await options.generation.bump().catch((error: unknown) => {
-            request.log.warn(
-              { err: error },
-              "auth generation not bumped: other instances may reuse session reads",
-            );
-          });
-        }
+      const path = authPath(request.url);
+      // Ours (/api/api-keys) is the API for keys: it enforces scopes and the per-user cap.
+      if (path.startsWith(`${AUTH_PREFIX}/api-key/`)) {
+        throw new AppError(
+          "NOT_FOUND",
+          404,
+          `No route matches ${request.method} ${path}; use /api/api-keys.`,
+        );
       }
+      // Only a successful request with a credential can have revoked something: anonymous POSTs cannot flush
+      // every instance's cache.
+      const mayChange =
+        request.method === "POST" &&
+        !isSignInPath(path) &&
+        Boolean(request.headers.cookie || request.headers.authorization);
+      // After the change is made and before the client hears of it: a session read racing a sign-out must not
+      // be cached as valid, and a client must not reach another instance that still trusts the old session.
+      const afterSuccess = mayChange
+        ? () =>
+            options.generation.bump().catch((error: unknown) => {
+              request.log.warn(
+                { err: error },
+                "auth generation not changed: other instances may reuse session reads",
+              );
+            })
+        : undefined;
+      await forwardToAuth(auth, options.publicUrl, request, reply, afterSuccess);
+      return reply;
     },
   });
 }
 
-async function forwardToAuth(auth: Auth, publicUrl: string, request: FastifyRequest, reply: FastifyReply) {
+async function forwardToAuth(
+  auth: Auth,
+  publicUrl: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  afterSuccess?: () => Promise<void>,
+) {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || name === CLIENT_IP_HEADER) continue;
@@ -145,6 +176,7 @@ async function forwardToAuth(auth: Auth, publicUrl: string, request: FastifyRequ
     const detail = typeof failure.message === "string" ? failure.message : "Authentication failed.";
     return sendProblem(reply, new AppError(code, response.status, detail));
   }
+  if (response.status < 400) await afterSuccess?.();
   response.headers.forEach((value, name) => {
     if (!SKIPPED_RESPONSE_HEADERS.has(name)) reply.header(name, value);
   });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/helpers/app.js";
 import { signIn, trustedOrigin } from "../../test/helpers/actors.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/database.js";
+import { rawRequest } from "../../test/helpers/raw-http.js";
 import { createRedis } from "../db/redis.js";
 
 /**
@@ -55,13 +56,26 @@ describe("rate limits in the app", () => {
     expect((await get(t, "/api/health/live", "10.0.0.1")).statusCode).toBe(200);
   });
 
+  it("counts the address the trusted proxy saw, not one the client wrote into X-Forwarded-For", async () => {
+    const t = await app({ RATE_LIMIT_IP_MAX: "2", TRUST_PROXY: "1" });
+    const statuses = [];
+    for (const spoofed of ["1.1.1.1", "2.2.2.2", "3.3.3.3"]) {
+      const res = await get(t, "/api/me", "127.0.0.1", { "x-forwarded-for": `${spoofed}, 9.9.9.9` });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+    // Another client behind the same proxy has its own count.
+    expect((await get(t, "/api/me", "127.0.0.1", { "x-forwarded-for": "9.9.9.10" })).statusCode).toBe(401);
+  });
+
   it("is stricter on sign-in routes than elsewhere", async () => {
     const t = await app({ RATE_LIMIT_SIGN_IN_MAX: "2", RATE_LIMIT_IP_MAX: "100" });
+    // 127.0.0.1: the address of the raw-socket request below.
     const signInOnce = () =>
       t.app.inject({
         method: "POST",
         url: "/api/auth/dev/sign-in",
-        remoteAddress: "10.0.0.3",
+        remoteAddress: "127.0.0.1",
         headers: { origin: trustedOrigin(t.app) },
         payload: { name: "Rate", email: `rate.${randomBytes(3).toString("hex")}@example.test` },
       });
@@ -70,9 +84,17 @@ describe("rate limits in the app", () => {
     const third = await signInOnce();
     expect(third.statusCode).toBe(429);
     expect(third.json()).toMatchObject({ code: "RATE_LIMITED" });
+    // A dot segment does not turn a sign-in into "another route" with the looser limit.
+    const sneaky = await rawRequest(t.app, {
+      method: "POST",
+      path: "/api/auth/x/../dev/sign-in",
+      headers: { origin: trustedOrigin(t.app) },
+      body: { name: "Rate", email: "sneaky@example.test" },
+    });
+    expect(sneaky.status).toBe(429);
     // The same address may still use the rest of the API.
-    expect((await get(t, "/api/health/ready", "10.0.0.3")).statusCode).toBe(200);
-    expect((await get(t, "/api/me", "10.0.0.3")).statusCode).toBe(401);
+    expect((await get(t, "/api/health/ready", "127.0.0.1")).statusCode).toBe(200);
+    expect((await get(t, "/api/me", "127.0.0.1")).statusCode).toBe(401);
   });
 
   it("limits a signed-in user across addresses", async () => {

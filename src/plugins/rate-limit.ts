@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config/env.js";
 import { AppError } from "../lib/errors.js";
 import { actorId } from "../modules/auth/actor.js";
-import { isSignInPath } from "./auth.js";
+import { authPath, isSignInPath } from "./auth.js";
 import { createSlidingWindowStore } from "./rate-limit.store.js";
 
 export interface RateLimitOptions {
@@ -68,7 +68,7 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
 
 // The stricter limit guards sign-in against credential stuffing and code guessing.
 function isSignIn(request: FastifyRequest): boolean {
-  return isSignInPath(request.url);
+  return request.url.startsWith("/api/auth/") && isSignInPath(authPath(request.url));
 }
 
 export const rateLimit = fp(ipRateLimit, { name: "rate-limit", dependencies: ["error-handler"] });

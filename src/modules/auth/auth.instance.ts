@@ -1,8 +1,7 @@
 import { apiKey } from "@better-auth/api-key";
-import { betterAuth, type BetterAuthOptions, type SecondaryStorage } from "better-auth";
+import { betterAuth, type BetterAuthOptions } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { admin, bearer, organization } from "better-auth/plugins";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../../config/env.js";
 import type { Database } from "../../db/client.js";
@@ -24,7 +23,6 @@ export interface AuthDeps {
   config: Config;
   secret: string;
   db: Database;
-  redis?: Redis;
   logger: Logger;
 }
 
@@ -35,10 +33,10 @@ export function devSignInEnabled(config: Config): boolean {
 
 /**
  * better-auth, configured for Podium: Google and GitHub (authorization code with PKCE and state), sessions in
- * PostgreSQL (and Redis when configured, as a cache every instance shares), bearer tokens, API keys, platform
+ * PostgreSQL, bearer tokens, API keys, platform
  * roles (admin plugin) and workspaces (organization plugin). Rate limiting is ours (plugins/rate-limit.ts).
  */
-export function createAuth({ config, secret, db, redis, logger }: AuthDeps) {
+export function createAuth({ config, secret, db, logger }: AuthDeps) {
   const log = logger.child({ module: "auth" });
   const adminEmails = new Set(config.auth.adminEmails);
   const providerOptions = {
@@ -52,7 +50,10 @@ export function createAuth({ config, secret, db, redis, logger }: AuthDeps) {
     basePath: "/api/auth",
     secret,
     database: drizzleAdapter(db, { provider: "pg", schema }),
-    secondaryStorage: redis ? redisStorage(redis) : undefined,
+    // No secondaryStorage: better-auth deletes a session's Redis copy only after its database commit, and only
+    // logs when that fails, so a sign-out or ban during a Redis outage would come undone when Redis returns.
+    // Sessions live in PostgreSQL alone; speed comes from our cache (session-cache.ts), which Redis only
+    // invalidates.
     trustedOrigins: config.auth.trustedOrigins,
     socialProviders: {
       ...(config.auth.google && {
@@ -70,8 +71,6 @@ export function createAuth({ config, secret, db, redis, logger }: AuthDeps) {
     },
     session: {
       ...authSchemaOptions.session,
-      // Redis is a cache here: sessions stay in PostgreSQL, so losing Redis loses no sign-in.
-      storeSessionInDatabase: true,
       expiresIn: 60 * 60 * 24 * 7,
       updateAge: 60 * 60 * 24,
     },
@@ -151,29 +150,3 @@ export function createAuth({ config, secret, db, redis, logger }: AuthDeps) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
-
-function redisStorage(redis: Redis): SecondaryStorage {
-  const prefix = "podium:auth:";
-  return {
-    // A failed read falls back to PostgreSQL (sessions are stored there too), so a Redis outage does not sign
-    // anyone out. Writes and deletes still fail loudly: a sign-out must never leave a live copy behind.
-    get: (key) => redis.get(prefix + key).catch(() => null),
-    set: async (key, value, ttl) => {
-      if (ttl) await redis.set(prefix + key, value, "EX", ttl);
-      else await redis.set(prefix + key, value);
-    },
-    getAndDelete: (key) => redis.getdel(prefix + key),
-    // The TTL is set only when the counter is created, as better-auth expects (a fixed window).
-    increment: async (key, ttl) => {
-      const [[, count]] = (await redis
-        .multi()
-        .incr(prefix + key)
-        .expire(prefix + key, ttl, "NX")
-        .exec()) as [[unknown, number]];
-      return count;
-    },
-    delete: async (key) => {
-      await redis.del(prefix + key);
-    },
-  };
-}

@@ -37,7 +37,7 @@ export function createAuthServices(deps: {
   logger: Logger;
 }): AuthServices {
   const { config, secret, db, redis, logger } = deps;
-  const auth = createAuth({ config, secret, db, redis, logger });
+  const auth = createAuth({ config, secret, db, logger });
   const revocations = createAttendeeRevocations({
     ttlSeconds: DEFAULT_ATTENDEE_TOKEN_TTL_SECONDS,
     redis,

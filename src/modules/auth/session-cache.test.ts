@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
 import { signIn, trustedOrigin } from "../../../test/helpers/actors.js";
 import { createTestDatabase } from "../../../test/helpers/database.js";
+import { rawRequest } from "../../../test/helpers/raw-http.js";
 import { createRedis } from "../../db/redis.js";
 import type { UserActor } from "./actor.js";
 import { createSessionCache } from "./session-cache.js";
@@ -61,6 +62,53 @@ describe("cached sessions and sign-out", () => {
     });
     expect(out.statusCode).toBe(200);
     expect((await me(t, user.token)).statusCode).toBe(401);
+  });
+
+  it("a sign-out reached through a dot segment still ends the cached session", async () => {
+    const t = await createTestApp();
+    opened.push(() => t.close());
+    const user = await signIn(t.app, t.db.db, "Dotted");
+    expect((await me(t, user.token)).statusCode).toBe(200);
+    const out = await rawRequest(t.app, {
+      method: "POST",
+      path: "/api/auth/sign-in/../sign-out",
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    expect(out.status).toBe(200);
+    expect((await me(t, user.token)).statusCode).toBe(401);
+  });
+
+  it("ignores anonymous and failed POSTs: they cannot flush every instance's cache", async () => {
+    const t = await createTestApp();
+    opened.push(() => t.close());
+    const before = await t.app.authServices.generation.current();
+    await t.app.inject({
+      method: "POST",
+      url: "/api/auth/sign-out",
+      headers: { origin: trustedOrigin(t.app) },
+    });
+    await t.app.inject({ method: "POST", url: "/api/auth/nothing-here", payload: {} });
+    expect(await t.app.authServices.generation.current()).toBe(before);
+  });
+
+  it("refuses better-auth's own API-key routes: keys go through /api/api-keys (scopes, cap)", async () => {
+    const t = await createTestApp();
+    opened.push(() => t.close());
+    const user = await signIn(t.app, t.db.db, "Keyless");
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/auth/api-key/create",
+      headers: { authorization: `Bearer ${user.token}` },
+      payload: { name: "sideways" },
+    });
+    expect(res.statusCode).toBe(404);
+    const dotted = await rawRequest(t.app, {
+      method: "POST",
+      path: "/api/auth/x/../api-key/create",
+      headers: { authorization: `Bearer ${user.token}` },
+      body: { name: "sideways" },
+    });
+    expect(dotted.status).toBe(404);
   });
 
   it.runIf(process.env.REDIS_URL)(
