@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const sessionAccess = createSessionAccess({ db: database.db });
   await app.register(meRoutes, { db: database.db });
-  await app.register(apiKeyRoutes, { auth: authServices.auth, db: database.db });
+  await app.register(apiKeyRoutes, { keys: authServices.apiKeys });
   await app.register(sessionMemberRoutes, { db: database.db, sessionAccess });
   await app.register(attendeeRoutes, {
     moderation: createAttendeeModeration({

@@ -4,6 +4,7 @@ import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import { isConnectionError } from "../lib/connection-errors.js";
+import { loggableError } from "../lib/loggable-error.js";
 import { AppError, type FieldError } from "../lib/errors.js";
 import { statusTitle } from "../lib/http-status.js";
 
@@ -184,10 +185,13 @@ async function errorHandlerPlugin(app: FastifyInstance) {
       return sendProblem(reply, known);
     }
     if (known) {
-      request.log.warn({ err: error, code: known.code }, "request failed: dependency unavailable");
+      request.log.warn(
+        { err: loggableError(error), code: known.code },
+        "request failed: dependency unavailable",
+      );
       return sendProblem(reply, known);
     }
-    request.log.error({ err: error }, "unhandled error");
+    request.log.error({ err: loggableError(error) }, "unhandled error");
     return sendProblem(
       reply,
       new AppError(

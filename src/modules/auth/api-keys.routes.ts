@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { USER_CREDENTIAL } from "../../plugins/auth.js";
-import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
 import { API_KEY_SCOPES } from "./actor.js";
-import { createApiKeyService } from "./api-keys.service.js";
+import type { ApiKeyService } from "./api-keys.service.js";
 import { authenticationRequired } from "./policy.js";
-import type { Auth } from "./auth.instance.js";
 
 const apiKeySchema = z
   .object({
@@ -35,11 +33,7 @@ const keyParams = z.object({ id: z.uuid() }).strict();
  * /api/api-keys: a signed-in user manages the keys its servers and webhooks use. Keys are hashed at rest and
  * shown once, at creation. A key cannot manage keys (no key can mint another).
  */
-export const apiKeyRoutes: FastifyPluginAsyncZod<{ auth: Auth; db: Database }> = async (
-  app,
-  { auth, db },
-) => {
-  const keys = createApiKeyService({ auth, db });
+export const apiKeyRoutes: FastifyPluginAsyncZod<{ keys: ApiKeyService }> = async (app, { keys }) => {
   const security = USER_CREDENTIAL;
 
   app.addHook("preHandler", (request, _reply, done) => {

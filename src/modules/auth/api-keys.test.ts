@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
 import { createApiKey, signIn, type SignedInUser } from "../../../test/helpers/actors.js";
-import { api_keys } from "./auth.table.js";
+import { api_keys, users } from "./auth.table.js";
 
 describe("API keys", () => {
   let t: TestApp;
@@ -84,6 +84,32 @@ describe("API keys", () => {
     expect(revoke.statusCode).toBe(404);
     const me = await t.app.inject({ method: "GET", url: "/api/me", headers: { "x-api-key": key } });
     expect(me.statusCode).toBe(200);
+  });
+
+  it("stops working when its owner is banned or deleted", async () => {
+    const banned = await signIn(t.app, t.db.db, "Soon Banned");
+    const { key } = await createApiKey(t.app, banned, ["sessions:read"]);
+    expect(
+      (await t.app.inject({ method: "GET", url: "/api/me", headers: { "x-api-key": key } })).statusCode,
+    ).toBe(200);
+    await t.db.db.update(users).set({ banned: true }).where(eq(users.id, banned.userId));
+    const refused = await t.app.inject({ method: "GET", url: "/api/me", headers: { "x-api-key": key } });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: "INVALID_API_KEY" });
+    // A ban that has run out no longer counts.
+    await t.db.db
+      .update(users)
+      .set({ banExpires: new Date(Date.now() - 1000) })
+      .where(eq(users.id, banned.userId));
+    expect(
+      (await t.app.inject({ method: "GET", url: "/api/me", headers: { "x-api-key": key } })).statusCode,
+    ).toBe(200);
+
+    const deleted = await signIn(t.app, t.db.db, "Soon Gone");
+    const second = await createApiKey(t.app, deleted, ["sessions:read"]);
+    await t.db.db.delete(users).where(eq(users.id, deleted.userId));
+    const gone = await t.app.inject({ method: "GET", url: "/api/me", headers: { "x-api-key": second.key } });
+    expect(gone.statusCode).toBe(401);
   });
 
   it("cannot be used to manage keys", async () => {

@@ -10,12 +10,14 @@ import {
   type AttendeeTokens,
 } from "../attendees/attendee-token.js";
 import { createAuth, type Auth } from "./auth.instance.js";
+import { createApiKeyService, type ApiKeyService } from "./api-keys.service.js";
 import { createAuthenticator, type Authenticator } from "./authenticator.js";
 import { createAuthGeneration, createSessionCache, type AuthGeneration } from "./session-cache.js";
 
 export interface AuthServices {
   auth: Auth;
   authenticator: Authenticator;
+  apiKeys: ApiKeyService;
   /** Bumped after every change to sign-in state, to invalidate cached session reads everywhere. */
   generation: AuthGeneration;
   attendeeTokens: AttendeeTokens;
@@ -51,10 +53,12 @@ export function createAuthServices(deps: {
   });
   const generation = createAuthGeneration(redis);
   const sessionCache = createSessionCache({ ttlMs: config.auth.sessionCacheTtlMs });
-  const authenticator = createAuthenticator({ auth, attendeeTokens, sessionCache, generation });
+  const apiKeys = createApiKeyService({ auth, db });
+  const authenticator = createAuthenticator({ auth, attendeeTokens, apiKeys, sessionCache, generation });
   return {
     auth,
     authenticator,
+    apiKeys,
     generation,
     attendeeTokens,
     revocations,

@@ -1,7 +1,8 @@
 import { AppError } from "../../lib/errors.js";
 import type { AttendeeTokens } from "../attendees/attendee-token.js";
 import { looksLikeJwt } from "../attendees/attendee-token.js";
-import { ANONYMOUS, API_KEY_SCOPES, type Actor, type ApiKeyScope, type UserActor } from "./actor.js";
+import { ANONYMOUS, type Actor, type UserActor } from "./actor.js";
+import type { ApiKeyService } from "./api-keys.service.js";
 import { PLATFORM_ROLES, SESSION_COOKIE, type Auth, type PlatformRole } from "./auth.instance.js";
 import type { AuthGeneration, SessionCache } from "./session-cache.js";
 
@@ -34,10 +35,11 @@ export interface Authenticator {
 export function createAuthenticator(deps: {
   auth: Auth;
   attendeeTokens: AttendeeTokens;
+  apiKeys: Pick<ApiKeyService, "verify">;
   sessionCache: SessionCache;
   generation: AuthGeneration;
 }): Authenticator {
-  const { auth, attendeeTokens, sessionCache, generation } = deps;
+  const { auth, attendeeTokens, apiKeys, sessionCache, generation } = deps;
 
   /**
    * better-auth's session read is the authority, and costs about a millisecond of CPU: its answer is cached
@@ -96,7 +98,7 @@ export function createAuthenticator(deps: {
         return actor;
       }
 
-      if (apiKey) return apiKeyActor(auth, apiKey);
+      if (apiKey) return { kind: "apiKey", ...(await apiKeys.verify(apiKey)) };
 
       const sessionCookie = cookie && SESSION_COOKIE_VALUE.exec(cookie)?.[1];
       if (cookie && sessionCookie) {
@@ -105,14 +107,4 @@ export function createAuthenticator(deps: {
       return ANONYMOUS;
     },
   };
-}
-
-async function apiKeyActor(auth: Auth, key: string): Promise<Actor> {
-  const result = await auth.api.verifyApiKey({ body: { key } }).catch(() => null);
-  if (!result?.valid || !result.key) {
-    throw new AppError("INVALID_API_KEY", 401, "The API key is invalid, expired or revoked.");
-  }
-  const granted = result.key.permissions?.podium ?? [];
-  const scopes = API_KEY_SCOPES.filter((scope) => granted.includes(scope)) satisfies ApiKeyScope[];
-  return { kind: "apiKey", userId: result.key.referenceId, keyId: result.key.id, scopes };
 }

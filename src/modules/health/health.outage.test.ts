@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/database.js";
 import { TcpProxy } from "../../../test/helpers/tcp-proxy.js";
+import { createApiKey, signIn } from "../../../test/helpers/actors.js";
 import { createDatabase } from "../../db/client.js";
 
 describe("health when the database goes away", () => {
@@ -34,6 +35,10 @@ describe("health when the database goes away", () => {
   });
 
   it("is 200 while the database answers, 503 once it is gone, and 200 again when it is back", async () => {
+    // Credentials made while the database is up, checked while it is down: an outage is a 503, never a
+    // "your credential is invalid" (clients would throw a good key away).
+    const user = await signIn(t.app, viaProxy.db, "Outage");
+    const { key } = await createApiKey(t.app, user, ["sessions:read"]);
     const up = await t.app.inject({ method: "GET", url: "/api/health" });
     expect(up.statusCode).toBe(200);
     expect(up.json().checks.database.status).toBe("up");
@@ -52,6 +57,18 @@ describe("health when the database goes away", () => {
     const ready = await t.app.inject({ method: "GET", url: "/api/health/ready" });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ status: "not_ready", reason: "dependency_down" });
+
+    for (const headers of [{ "x-api-key": key }, { authorization: `Bearer ${user.token}` }]) {
+      const res = await t.app.inject({ method: "GET", url: "/api/me", headers });
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.headers["content-type"]).toContain("application/problem+json");
+    }
+
+    // The failed queries' parameters (the session token, the key's hash) are not in the log.
+    const log = t.logs.raw.join("\n");
+    expect(log).toContain("dependency unavailable");
+    expect(log).not.toContain(user.token.split(".")[0]);
+    expect(log).not.toContain(user.email);
 
     // Liveness does not depend on the database: the process itself is fine.
     expect((await t.app.inject({ method: "GET", url: "/api/health/live" })).statusCode).toBe(200);
