@@ -261,6 +261,18 @@ describe("attendee revocations across instances", () => {
     expect(b.isRevoked(other)).toBe(false);
   });
 
+  it.runIf(process.env.REDIS_URL)("catches up on a revocation whose message was lost", async () => {
+    const channel = `podium-test:attendee-revoked:${randomUUID()}`;
+    const b = revocationsFor({ redis: await connect(), channel, resyncIntervalMs: 100 });
+    const { db } = await freshDatabase();
+    await b.start();
+    await b.load(db);
+    const { ids } = await sessionWithAttendees(db, 1);
+    // Committed by another instance whose publish failed: no message ever arrives.
+    await setRevoked(db, ids[0] as string, "bannedAt");
+    await eventually(() => b.isRevoked(ids[0] as string), "instance B reads the ban from PostgreSQL");
+  });
+
   it.runIf(process.env.REDIS_URL)("ignores malformed messages on the channel", async () => {
     const { b, channel, redis } = await twoInstances();
     await redis.publish(channel, "'; drop table attendees; --");

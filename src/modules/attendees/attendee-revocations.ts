@@ -49,6 +49,11 @@ export interface AttendeeRevocationsOptions {
   /** Every instance of one deployment must use the same channel; tests use their own. */
   channel?: string;
   startTimeoutMs?: number;
+  /**
+   * With Redis, how often to read the database again anyway (default 30 s): a publish lost to a Redis blip
+   * would otherwise leave other instances accepting a banned attendee until their next reconnection.
+   */
+  resyncIntervalMs?: number;
   logger: Logger;
   /** Milliseconds since the epoch; for tests. */
   now?: () => number;
@@ -84,6 +89,7 @@ export function createAttendeeRevocations(options: AttendeeRevocationsOptions): 
   let resyncFrom: Executor | undefined;
   let subscriber: Redis | undefined;
   let stopWaiting: (() => void) | undefined;
+  let resyncTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
   function sweep(at: number): void {
@@ -183,6 +189,13 @@ export function createAttendeeRevocations(options: AttendeeRevocationsOptions): 
     },
     async start() {
       if (!redis || subscriber || closed) return;
+      resyncTimer = setInterval(() => {
+        if (!resyncFrom || closed) return;
+        load(resyncFrom).catch((error: unknown) =>
+          logger.warn({ err: error }, "attendee revocations: periodic read of the database failed"),
+        );
+      }, options.resyncIntervalMs ?? 30_000);
+      resyncTimer.unref();
       subscriber = options.createSubscriber?.() ?? redis.duplicate({ connectionName: "podium-revocations" });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => {
@@ -201,6 +214,7 @@ export function createAttendeeRevocations(options: AttendeeRevocationsOptions): 
     },
     async close() {
       closed = true;
+      clearInterval(resyncTimer);
       stopWaiting?.();
       const client = subscriber;
       subscriber = undefined;

@@ -23,6 +23,15 @@ export function devSignIn(): BetterAuthPlugin {
       devSignIn: createAuthEndpoint("/dev/sign-in", { method: "POST", body: devSignInBody }, async (ctx) => {
         const email = ctx.body.email.toLowerCase();
         const existing = await ctx.context.internalAdapter.findUserByEmail(email);
+        // A database that once served real sign-ins keeps those accounts to their providers: knowing an email
+        // must not be enough to become its owner.
+        if (existing && (await ctx.context.internalAdapter.findAccounts(existing.user.id)).length > 0) {
+          throw new APIError("FORBIDDEN", {
+            code: "PROVIDER_ACCOUNT",
+            message:
+              "This account signs in with its provider (Google or GitHub), not with development sign-in.",
+          });
+        }
         const user =
           existing?.user ??
           (await ctx.context.internalAdapter.createUser(

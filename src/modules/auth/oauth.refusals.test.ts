@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../config/env.js";
 import { createTestApp, TEST_AUTH_SECRET, type TestApp } from "../../../test/helpers/app.js";
+import { createTestDatabase } from "../../../test/helpers/database.js";
 import {
   beginSignIn,
   callback,
@@ -18,6 +19,7 @@ import {
   PUBLIC_URL,
   SESSION_COOKIE,
   sessionCookieSet,
+  signIn as signInWith,
   startFakeProviders,
   stopFakeProviders,
   type ProviderId,
@@ -245,6 +247,33 @@ describe("development sign-in", () => {
       expect((await meUser(t, jar.header)).user).toMatchObject({ name: "Dev", email: "dev@example.com" });
     } finally {
       await t.close();
+    }
+  });
+
+  it("never signs into an account that belongs to a provider", async () => {
+    const database = await createTestDatabase();
+    const withProvider = await createTestApp({ env: PROVIDER_ENV, database });
+    const email = `owner.${randomBytes(3).toString("hex")}@example.com`;
+    try {
+      await signInWith(withProvider, "google", person({ email }));
+    } finally {
+      await withProvider.close();
+    }
+    // The same database, later served with no provider configured (development sign-in on).
+    const t = await createTestApp({ database });
+    try {
+      const response = await t.app.inject({
+        method: "POST",
+        url: "/api/auth/dev/sign-in",
+        headers: ORIGIN,
+        payload: { name: "Impostor", email },
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toMatchObject({ code: "PROVIDER_ACCOUNT" });
+      expect(sessionCookieSet(response)).toBe(false);
+    } finally {
+      await t.close();
+      await database.drop();
     }
   });
 
