@@ -16,9 +16,11 @@ import { appVersion } from "./lib/version.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { createHealthService, type DependencyCheck } from "./modules/health/health.service.js";
 import { createAuthServices, type AuthServices } from "./modules/auth/auth.services.js";
+import { createAccounts } from "./modules/auth/accounts.service.js";
 import { meRoutes } from "./modules/auth/me.routes.js";
 import { apiKeyRoutes } from "./modules/auth/api-keys.routes.js";
 import { sessionMemberRoutes } from "./modules/sessions/session-members.routes.js";
+import { createSessionMembers } from "./modules/sessions/session-members.service.js";
 import { createSessionAccess } from "./modules/sessions/session-access.service.js";
 import { attendeeRoutes } from "./modules/attendees/attendees.routes.js";
 import { createAttendeeModeration } from "./modules/attendees/attendees.service.js";
@@ -117,9 +119,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { health });
 
   const sessionAccess = createSessionAccess({ db: database.db });
-  await app.register(meRoutes, { db: database.db });
+  const accounts = createAccounts({ db: database.db });
+  await app.register(meRoutes, { accounts });
   await app.register(apiKeyRoutes, { keys: authServices.apiKeys });
-  await app.register(sessionMemberRoutes, { db: database.db, sessionAccess });
+  await app.register(sessionMemberRoutes, {
+    members: createSessionMembers({ db: database.db, sessionAccess, accounts }),
+  });
   await app.register(attendeeRoutes, {
     moderation: createAttendeeModeration({
       db: database.db,

@@ -359,6 +359,15 @@ describe("access matrix", () => {
       expect(after.statusCode).toBe(401);
       expect(after.json()).toMatchObject({ code: "ATTENDEE_TOKEN_REVOKED" });
     }
+    // Both are in the session's event log, by the moderator who did them.
+    const { rows } = await t.db.pool.query(
+      "select type, actor_type, actor_id from session_events where session_id = $1 and type like 'attendee.%' order by id",
+      [sessionId],
+    );
+    expect(rows.slice(-2)).toEqual([
+      { type: "attendee.banned", actor_type: "user", actor_id: users.moderator.userId },
+      { type: "attendee.removed", actor_type: "user", actor_id: users.moderator.userId },
+    ]);
     // The other attendee of the session is unaffected.
     const still = await t.app.inject({ method: "GET", url: "/api/me", headers: credentials("attendee") });
     expect(still.statusCode).toBe(200);

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { users, workspace_members, workspaces } from "./auth.table.js";
 
@@ -9,6 +9,11 @@ export async function findUser(db: Executor, userId: string) {
     .where(eq(users.id, userId))
     .limit(1);
   return user ?? null;
+}
+
+export function findUsers(db: Executor, userIds: string[]) {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, userIds));
 }
 
 export async function listUserWorkspaces(db: Executor, userId: string) {

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ANY_CREDENTIAL } from "../../plugins/auth.js";
-import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
 import { API_KEY_SCOPES } from "./actor.js";
-import { findUser, listUserWorkspaces } from "./auth.repository.js";
+import type { Accounts } from "./accounts.service.js";
 import { PLATFORM_ROLES } from "./auth.instance.js";
 
 const workspaceSchema = z.object({
@@ -39,7 +38,7 @@ const meSchema = z
   .meta({ id: "Me" });
 
 /** GET /api/me: who the credential belongs to, for any kind of caller (the brief's "session" endpoint). */
-export const meRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const meRoutes: FastifyPluginAsyncZod<{ accounts: Accounts }> = async (app, { accounts }) => {
   app.get(
     "/api/me",
     {
@@ -56,8 +55,8 @@ export const meRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { d
       switch (actor.kind) {
         case "user": {
           const [user, workspaces] = await Promise.all([
-            findUser(db, actor.userId),
-            listUserWorkspaces(db, actor.userId),
+            accounts.findUser(actor.userId),
+            accounts.listWorkspaces(actor.userId),
           ]);
           if (!user) throw new AppError("AUTHENTICATION_REQUIRED", 401, "The account no longer exists.");
           return { kind: "user" as const, user: { ...user, role: actor.role }, workspaces };

@@ -12,7 +12,11 @@ export interface SessionRelationRow {
   workspaceRole: WorkspaceRole | null;
 }
 
-/** One query: the session and the user's roles in it and in its workspace (null user: an attendee's view). */
+/**
+ * One query: the session and the user's roles in it and in its workspace (null user: an attendee's view).
+ * The one place sessions read a table of the auth module (workspace membership), on purpose: this runs before
+ * every action on a session, and a second round trip through the auth module's service would double its cost.
+ */
 export async function findSessionRelations(
   db: Executor,
   sessionId: string,

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ANY_CREDENTIAL } from "../../plugins/auth.js";
-import type { Database } from "../../db/client.js";
-import type { SessionAccess } from "./session-access.service.js";
-import { createSessionMembers } from "./session-members.service.js";
+import type { SessionMembers } from "./session-members.service.js";
 
 const memberSchema = z
   .object({
@@ -19,12 +17,10 @@ const memberParams = z.object({ id: z.uuid(), userId: z.uuid() }).strict();
 const security = ANY_CREDENTIAL;
 
 /** /api/sessions/:id/members: who hosts, co-hosts and moderates a session. Granting is the host's alone. */
-export const sessionMemberRoutes: FastifyPluginAsyncZod<{
-  db: Database;
-  sessionAccess: SessionAccess;
-}> = async (app, { db, sessionAccess }) => {
-  const members = createSessionMembers({ db, sessionAccess });
-
+export const sessionMemberRoutes: FastifyPluginAsyncZod<{ members: SessionMembers }> = async (
+  app,
+  { members },
+) => {
   app.get(
     "/api/sessions/:id/members",
     {

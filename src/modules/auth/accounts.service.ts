@@ -1,0 +1,23 @@
+import type { Database } from "../../db/client.js";
+import { findUser, findUsers, findWorkspaceMember, listUserWorkspaces } from "./auth.repository.js";
+
+/**
+ * What other modules may know about people and workspaces: names for display, a user's workspaces, whether
+ * someone belongs to a workspace. The auth module's tables stay its own.
+ */
+export function createAccounts({ db }: { db: Database }) {
+  return {
+    findUser: (userId: string) => findUser(db, userId),
+    /** id → display name, for the users that exist. */
+    async displayNames(userIds: string[]): Promise<Map<string, string>> {
+      const rows = await findUsers(db, [...new Set(userIds)]);
+      return new Map(rows.map((row) => [row.id, row.name]));
+    },
+    listWorkspaces: (userId: string) => listUserWorkspaces(db, userId),
+    async isWorkspaceMember(workspaceId: string, userId: string): Promise<boolean> {
+      return (await findWorkspaceMember(db, workspaceId, userId)) !== null;
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;
