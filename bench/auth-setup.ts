@@ -95,15 +95,20 @@ export async function redisProblem(url: string): Promise<string | undefined> {
   }
 }
 
-/** The session must really be in Redis, or "with Redis" would measure PostgreSQL again. */
-export async function expectSessionInRedis(url: string, bearer: string): Promise<void> {
+/**
+ * The server must really use this Redis, or "with Redis" would measure memory again: a sign-in is counted by
+ * the rate limiter there, and a sign-out writes the auth generation there (the value session caches follow).
+ */
+export async function expectRedisInUse(url: string, ready: AuthServerReady): Promise<void> {
   const redis = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
   redis.on("error", () => undefined);
   try {
-    const token = bearer.split(".")[0] ?? bearer;
-    if ((await redis.exists(`podium:auth:${token}`)) !== 1)
+    await redis.del("podium:auth:generation");
+    await signOut(ready, await signIn(ready));
+    const [, limiterKeys] = await redis.scan("0", "MATCH", "podium:rl*", "COUNT", 1000);
+    if ((await redis.exists("podium:auth:generation")) !== 1 || limiterKeys.length === 0)
       throw new Error(
-        `the presenter session is not in Redis (${redactUrl(url)}): secondary storage is not in use`,
+        `the server does not use Redis (${redactUrl(url)}) for its auth generation and rate limits`,
       );
   } finally {
     redis.disconnect();
