@@ -20,6 +20,8 @@ import { createAccounts } from "./modules/auth/accounts.service.js";
 import { meRoutes } from "./modules/auth/me.routes.js";
 import { apiKeyRoutes } from "./modules/auth/api-keys.routes.js";
 import { sessionMemberRoutes } from "./modules/sessions/session-members.routes.js";
+import { sessionRoutes } from "./modules/sessions/sessions.routes.js";
+import { createSessions } from "./modules/sessions/sessions.service.js";
 import { createSessionMembers } from "./modules/sessions/session-members.service.js";
 import { createSessionAccess } from "./modules/sessions/session-access.service.js";
 import { attendeeRoutes } from "./modules/attendees/attendees.routes.js";
@@ -122,6 +124,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const accounts = createAccounts({ db: database.db });
   await app.register(meRoutes, { accounts });
   await app.register(apiKeyRoutes, { keys: authServices.apiKeys });
+  await app.register(sessionRoutes, {
+    sessions: createSessions({ db: database.db, sessionAccess, accounts }),
+  });
   await app.register(sessionMemberRoutes, {
     members: createSessionMembers({ db: database.db, sessionAccess, accounts }),
   });

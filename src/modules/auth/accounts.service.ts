@@ -1,4 +1,5 @@
 import type { Database } from "../../db/client.js";
+import type { WorkspaceRole } from "./policy.js";
 import { findUser, findUsers, findWorkspaceMember, listUserWorkspaces } from "./auth.repository.js";
 
 /**
@@ -16,6 +17,10 @@ export function createAccounts({ db }: { db: Database }) {
     listWorkspaces: (userId: string) => listUserWorkspaces(db, userId),
     async isWorkspaceMember(workspaceId: string, userId: string): Promise<boolean> {
       return (await findWorkspaceMember(db, workspaceId, userId)) !== null;
+    },
+    async workspaceRole(workspaceId: string, userId: string): Promise<WorkspaceRole | null> {
+      const role = (await findWorkspaceMember(db, workspaceId, userId))?.role;
+      return role === "owner" || role === "admin" || role === "member" ? role : null;
     },
   };
 }

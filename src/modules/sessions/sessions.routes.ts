@@ -1,0 +1,79 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { ANY_CREDENTIAL } from "../../plugins/auth.js";
+import { createSessionBody, sessionParams, sessionSchema, updateSessionBody } from "./sessions.schemas.js";
+import type { Sessions } from "./sessions.service.js";
+
+/** /api/sessions: a presenter's sessions and their lifecycle (draft or scheduled → live → ended). */
+export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: Sessions }> = async (app, { sessions }) => {
+  const common = { tags: ["sessions"], security: ANY_CREDENTIAL };
+
+  app.post(
+    "/api/sessions",
+    {
+      preHandler: app.requireActor,
+      schema: {
+        ...common,
+        summary: "Create a session (in the caller's personal workspace unless `workspaceId` is given)",
+        body: createSessionBody,
+        response: { 201: sessionSchema },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await sessions.create(request.actor, request.body)),
+  );
+
+  app.get(
+    "/api/sessions/:id",
+    {
+      preHandler: app.requireActor,
+      schema: { ...common, summary: "A session", params: sessionParams, response: { 200: sessionSchema } },
+    },
+    async (request) => sessions.get(request.actor, request.params.id),
+  );
+
+  app.patch(
+    "/api/sessions/:id",
+    {
+      preHandler: app.requireActor,
+      schema: {
+        ...common,
+        summary: "Change title, description, schedule, capacity or settings (settings are merged)",
+        params: sessionParams,
+        body: updateSessionBody,
+        response: { 200: sessionSchema },
+      },
+    },
+    async (request) => sessions.update(request.actor, request.params.id, request.body),
+  );
+
+  app.delete(
+    "/api/sessions/:id",
+    {
+      preHandler: app.requireActor,
+      schema: {
+        ...common,
+        summary: "Delete a session that is not live, with its attendees, questions and votes",
+        params: sessionParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await sessions.remove(request.actor, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  for (const [action, summary] of [
+    ["start", "Go live (safe to retry; an ended session cannot start again)"],
+    ["end", "End a live session (safe to retry; final)"],
+  ] as const) {
+    app.post(
+      `/api/sessions/:id/${action}`,
+      {
+        preHandler: app.requireActor,
+        schema: { ...common, summary, params: sessionParams, response: { 200: sessionSchema } },
+      },
+      async (request) => sessions[action](request.actor, request.params.id),
+    );
+  }
+};

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { sessionSettingsSchema } from "./sessions.settings.js";
+
+const title = z.string().trim().min(1).max(200);
+const description = z.string().trim().max(5_000).nullable();
+const scheduledAt = z.iso.datetime({ offset: true }).nullable();
+const capacity = z.int().min(1).max(100_000);
+
+export const createSessionBody = z
+  .object({
+    title,
+    description: description.optional(),
+    scheduledAt: scheduledAt.optional(),
+    capacity: capacity.optional(),
+    settings: sessionSettingsSchema.optional(),
+    /** Defaults to the caller's personal workspace. */
+    workspaceId: z.uuid().optional(),
+  })
+  .strict();
+
+/** Only what a presenter may change: status, owner, code and counters are not fields here (mass assignment). */
+export const updateSessionBody = z
+  .object({
+    title: title.optional(),
+    description: description.optional(),
+    scheduledAt: scheduledAt.optional(),
+    capacity: capacity.optional(),
+    // Merged into the stored settings, then the result is validated whole (a partial schema would fill in
+    // defaults and overwrite what the presenter set before).
+    settings: z
+      .object({
+        qa: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .meta({ description: "fields of settings.qa to change" }),
+        media: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .meta({ description: "fields of settings.media to change" }),
+        collectAttendeeEmail: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, "send at least one field to change");
+
+export const sessionParams = z.object({ id: z.uuid() }).strict();
+
+export const sessionSchema = z
+  .object({
+    id: z.uuid(),
+    workspaceId: z.uuid(),
+    ownerId: z.uuid(),
+    title: z.string(),
+    description: z.string().nullable(),
+    status: z.enum(["draft", "scheduled", "live", "ended"]),
+    joinCode: z.string(),
+    capacity: z.int(),
+    settings: sessionSettingsSchema,
+    scheduledAt: z.iso.datetime().nullable(),
+    startedAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+    version: z.int(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Session" });
+
+export type CreateSessionInput = z.infer<typeof createSessionBody>;
+export type UpdateSessionInput = z.infer<typeof updateSessionBody>;
+export type SessionView = z.infer<typeof sessionSchema>;

@@ -1,0 +1,217 @@
+import type { Database, Executor } from "../../db/client.js";
+import { AppError } from "../../lib/errors.js";
+import { appendSessionEvent } from "../analytics/analytics.service.js";
+import type { Accounts } from "../auth/accounts.service.js";
+import type { Actor } from "../auth/actor.js";
+import { assertWorkspace, authenticationRequired } from "../auth/policy.js";
+import { newJoinCode } from "./join-code.js";
+import type { SessionAccess } from "./session-access.service.js";
+import type { CreateSessionInput, SessionView, UpdateSessionInput } from "./sessions.schemas.js";
+import {
+  deleteSessionUnlessLive,
+  findSession,
+  insertSession,
+  updateSession,
+  type SessionRow,
+} from "./sessions.repository.js";
+import { parseStoredSettings, sessionSettingsSchema } from "./sessions.settings.js";
+
+const JOIN_CODE_ATTEMPTS = 5;
+const UNIQUE_VIOLATION = "23505";
+
+/**
+ * Presenter sessions: create in a workspace, read, change, delete, and the lifecycle draft or scheduled →
+ * live → ended (ended is final). Start and end are safe to retry. Every change is appended to the session's
+ * event log in its own transaction.
+ */
+export function createSessions(deps: { db: Database; sessionAccess: SessionAccess; accounts: Accounts }) {
+  const { db, sessionAccess, accounts } = deps;
+
+  async function lockedForChange(tx: Executor, sessionId: string): Promise<SessionRow> {
+    const row = await findSession(tx, sessionId, { lock: true });
+    if (!row) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+    return row;
+  }
+
+  return {
+    async create(actor: Actor, input: CreateSessionInput): Promise<SessionView> {
+      if (actor.kind === "anonymous") throw authenticationRequired();
+      if (actor.kind === "attendee")
+        throw new AppError("FORBIDDEN", 403, "Attendees cannot create sessions.");
+      const workspaceId =
+        input.workspaceId ?? (await accounts.listWorkspaces(actor.userId)).find((w) => w.personal)?.id;
+      if (!workspaceId)
+        throw new AppError("WORKSPACE_NOT_FOUND", 404, "No workspace to create the session in.");
+      const workspaceRole = await accounts.workspaceRole(workspaceId, actor.userId);
+      assertWorkspace(actor, "workspace.sessions.create", { workspaceId, workspaceRole });
+      const row = await db.transaction(async (tx) => {
+        const created = await insertWithFreshCode(tx, {
+          workspaceId,
+          ownerId: actor.userId,
+          title: input.title,
+          description: input.description ?? null,
+          capacity: input.capacity,
+          settings: sessionSettingsSchema.parse(input.settings ?? {}),
+          scheduledAt: input.scheduledAt ? new Date(input.scheduledAt) : null,
+        });
+        await appendSessionEvent(tx, { sessionId: created.id, type: "session.created", actor });
+        return created;
+      });
+      return view(row);
+    },
+
+    async get(actor: Actor, sessionId: string): Promise<SessionView> {
+      await sessionAccess.authorize(actor, "session.read", sessionId);
+      const row = await findSession(db, sessionId);
+      if (!row) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+      return view(row);
+    },
+
+    async update(actor: Actor, sessionId: string, patch: UpdateSessionInput): Promise<SessionView> {
+      await sessionAccess.authorize(actor, "session.update", sessionId);
+      const row = await db.transaction(async (tx) => {
+        const current = await lockedForChange(tx, sessionId);
+        if (current.status === "ended") throw sessionEnded();
+        const settings = patch.settings ? mergeSettings(current, patch.settings) : undefined;
+        const scheduledAt =
+          patch.scheduledAt === undefined
+            ? undefined
+            : patch.scheduledAt === null
+              ? null
+              : new Date(patch.scheduledAt);
+        // Before it goes live, a session with a date is scheduled and one without is a draft.
+        const status =
+          scheduledAt !== undefined && current.status !== "live"
+            ? scheduledAt
+              ? "scheduled"
+              : "draft"
+            : undefined;
+        const updated = await updateSession(tx, sessionId, {
+          title: patch.title,
+          description: patch.description,
+          capacity: patch.capacity,
+          settings,
+          scheduledAt,
+          status,
+        });
+        await appendSessionEvent(tx, {
+          sessionId,
+          type: "session.updated",
+          actor,
+          payload: { fields: Object.keys(patch), version: updated.version },
+        });
+        return updated;
+      });
+      return view(row);
+    },
+
+    async remove(actor: Actor, sessionId: string): Promise<void> {
+      await sessionAccess.authorize(actor, "session.delete", sessionId);
+      if (await deleteSessionUnlessLive(db, sessionId)) return;
+      const existing = await findSession(db, sessionId);
+      if (!existing) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+      throw new AppError("SESSION_LIVE", 409, "A live session cannot be deleted; end it first.");
+    },
+
+    async start(actor: Actor, sessionId: string): Promise<SessionView> {
+      await sessionAccess.authorize(actor, "session.control", sessionId);
+      const row = await db.transaction(async (tx) => {
+        const current = await lockedForChange(tx, sessionId);
+        if (current.status === "live") return current;
+        if (current.status === "ended") throw sessionEnded();
+        const started = await updateSession(tx, sessionId, { status: "live", startedAt: new Date() });
+        await appendSessionEvent(tx, {
+          sessionId,
+          type: "session.started",
+          actor,
+          payload: { version: started.version },
+        });
+        return started;
+      });
+      return view(row);
+    },
+
+    async end(actor: Actor, sessionId: string): Promise<SessionView> {
+      await sessionAccess.authorize(actor, "session.control", sessionId);
+      const row = await db.transaction(async (tx) => {
+        const current = await lockedForChange(tx, sessionId);
+        if (current.status === "ended") return current;
+        if (current.status !== "live") {
+          throw new AppError("SESSION_NOT_LIVE", 409, "Only a live session can be ended; start it first.");
+        }
+        const ended = await updateSession(tx, sessionId, { status: "ended", endedAt: new Date() });
+        await appendSessionEvent(tx, {
+          sessionId,
+          type: "session.ended",
+          actor,
+          payload: { version: ended.version },
+        });
+        return ended;
+      });
+      return view(row);
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;
+
+/** Inserts under a savepoint, retrying with a new code when the code is taken by a session not ended. */
+async function insertWithFreshCode(
+  tx: Executor,
+  values: Omit<Parameters<typeof insertSession>[1], "joinCode">,
+): Promise<SessionRow> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await tx.transaction((savepoint) =>
+        insertSession(savepoint, { ...values, joinCode: newJoinCode() }),
+      );
+    } catch (error) {
+      const code =
+        (error as { cause?: { code?: string }; code?: string }).cause?.code ??
+        (error as { code?: string }).code;
+      if (code !== UNIQUE_VIOLATION || attempt >= JOIN_CODE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function mergeSettings(current: SessionRow, patch: NonNullable<UpdateSessionInput["settings"]>) {
+  const stored = parseStoredSettings(current.settings);
+  const merged = {
+    qa: { ...stored.qa, ...patch.qa },
+    media: { ...stored.media, ...patch.media },
+    collectAttendeeEmail: patch.collectAttendeeEmail ?? stored.collectAttendeeEmail,
+  };
+  const parsed = sessionSettingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
+      errors: parsed.error.issues.map((issue) => ({
+        path: ["body", "settings", ...issue.path.map(String)].join("."),
+        message: issue.message,
+      })),
+    });
+  }
+  return parsed.data;
+}
+
+const sessionEnded = () =>
+  new AppError("SESSION_ENDED", 409, "The session has ended; an ended session is final.");
+
+function view(row: SessionRow): SessionView {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    ownerId: row.ownerId,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    joinCode: row.joinCode,
+    capacity: row.capacity,
+    settings: parseStoredSettings(row.settings),
+    scheduledAt: row.scheduledAt?.toISOString() ?? null,
+    startedAt: row.startedAt?.toISOString() ?? null,
+    endedAt: row.endedAt?.toISOString() ?? null,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
