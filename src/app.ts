@@ -126,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(apiKeyRoutes, { keys: authServices.apiKeys });
   await app.register(sessionRoutes, {
     sessions: createSessions({ db: database.db, sessionAccess, accounts }),
+    joinLookup: { max: config.rateLimit.joinLookupMax, windowMs: config.rateLimit.windowMs },
   });
   await app.register(sessionMemberRoutes, {
     members: createSessionMembers({ db: database.db, sessionAccess, accounts }),

@@ -34,6 +34,7 @@ const EVERY_VARIABLE = {
   RATE_LIMIT_IP_MAX: "100",
   RATE_LIMIT_ACTOR_MAX: "50",
   RATE_LIMIT_SIGN_IN_MAX: "5",
+  RATE_LIMIT_JOIN_LOOKUP_MAX: "7",
 };
 
 const TIMEOUT_VARIABLES = [
@@ -84,7 +85,7 @@ describe("configuration", () => {
         adminEmails: [],
         trustedOrigins: ["http://127.0.0.1:3000"],
       },
-      rateLimit: { windowMs: 60_000, ipMax: 3000, actorMax: 300, signInMax: 10 },
+      rateLimit: { windowMs: 60_000, ipMax: 3000, actorMax: 300, signInMax: 10, joinLookupMax: 120 },
     });
   });
 
@@ -127,7 +128,7 @@ describe("configuration", () => {
         adminEmails: ["boss@example.com", "ops@example.com"],
         trustedOrigins: ["https://podium.example.com", "https://console.example.com"],
       },
-      rateLimit: { windowMs: 30_000, ipMax: 100, actorMax: 50, signInMax: 5 },
+      rateLimit: { windowMs: 30_000, ipMax: 100, actorMax: 50, signInMax: 5, joinLookupMax: 7 },
     });
   });
 

@@ -101,6 +101,8 @@ const envSchema = z.object({
   RATE_LIMIT_IP_MAX: positiveInt.default(3_000),
   RATE_LIMIT_ACTOR_MAX: positiveInt.default(300),
   RATE_LIMIT_SIGN_IN_MAX: positiveInt.default(10),
+  // Looking up a session by join code: enough for a venue behind one address, too few to enumerate codes.
+  RATE_LIMIT_JOIN_LOOKUP_MAX: positiveInt.default(120),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -146,7 +148,7 @@ export interface Config {
     /** Origins allowed to call the API from a browser (CORS) and to send cookie-authenticated mutations. */
     trustedOrigins: string[];
   };
-  rateLimit: { windowMs: number; ipMax: number; actorMax: number; signInMax: number };
+  rateLimit: { windowMs: number; ipMax: number; actorMax: number; signInMax: number; joinLookupMax: number };
 }
 
 export class ConfigError extends Error {
@@ -221,6 +223,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ipMax: env.RATE_LIMIT_IP_MAX,
       actorMax: env.RATE_LIMIT_ACTOR_MAX,
       signInMax: env.RATE_LIMIT_SIGN_IN_MAX,
+      joinLookupMax: env.RATE_LIMIT_JOIN_LOOKUP_MAX,
     },
   };
 }

@@ -58,3 +58,13 @@ export async function deleteSessionUnlessLive(db: Executor, sessionId: string): 
     .returning({ id: sessions.id });
   return deleted.length > 0;
 }
+
+/** The session a join code currently belongs to (codes are unique among sessions not ended). */
+export async function findSessionByJoinCode(db: Executor, joinCode: string) {
+  const [row] = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.joinCode, joinCode), sql`${sessions.status} <> 'ended'`))
+    .limit(1);
+  return row ?? null;
+}

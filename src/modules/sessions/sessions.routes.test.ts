@@ -171,4 +171,51 @@ describe("sessions: create, read, change, delete, lifecycle", () => {
     });
     expect(again.statusCode).toBe(404);
   });
+
+  it("shows the public face of a scheduled or live session to anyone with its code, in any case", async () => {
+    const session = await create({ title: "Public talk", scheduledAt: "2030-05-01T09:00:00Z" });
+    const res = await t.app.inject({ method: "GET", url: `/api/join/${session.joinCode.toLowerCase()}` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      sessionId: session.id,
+      title: "Public talk",
+      status: "scheduled",
+      presenterName: "Host",
+      qaOpen: true,
+      scheduledAt: "2030-05-01T09:00:00.000Z",
+    });
+    const draft = await create({ title: "Not yet" });
+    const hidden = await t.app.inject({ method: "GET", url: `/api/join/${draft.joinCode}` });
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.json()).toMatchObject({ code: "JOIN_CODE_NOT_FOUND" });
+    expect((await t.app.inject({ method: "GET", url: "/api/join/ZZZZZZ" })).statusCode).toBe(404);
+    const malformed = await t.app.inject({ method: "GET", url: "/api/join/no%20such!" });
+    expect(malformed.statusCode).toBe(400);
+  });
+});
+
+describe("join code lookups", () => {
+  it("are rate-limited per address on their own, against enumeration", async () => {
+    const t = await createTestApp({ env: { RATE_LIMIT_JOIN_LOOKUP_MAX: "3" } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i += 1) {
+        statuses.push(
+          (await t.app.inject({ method: "GET", url: `/api/join/GUESS${i}`, remoteAddress: "10.3.0.1" }))
+            .statusCode,
+        );
+      }
+      expect(statuses).toEqual([404, 404, 404, 429]);
+      // Another address, and the rest of the API for the same address, are unaffected.
+      expect(
+        (await t.app.inject({ method: "GET", url: "/api/join/GUESS9", remoteAddress: "10.3.0.2" }))
+          .statusCode,
+      ).toBe(404);
+      expect(
+        (await t.app.inject({ method: "GET", url: "/api/me", remoteAddress: "10.3.0.1" })).statusCode,
+      ).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -1,12 +1,37 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ANY_CREDENTIAL } from "../../plugins/auth.js";
-import { createSessionBody, sessionParams, sessionSchema, updateSessionBody } from "./sessions.schemas.js";
+import {
+  createSessionBody,
+  joinCodeParams,
+  publicSessionSchema,
+  sessionParams,
+  sessionSchema,
+  updateSessionBody,
+} from "./sessions.schemas.js";
 import type { Sessions } from "./sessions.service.js";
 
 /** /api/sessions: a presenter's sessions and their lifecycle (draft or scheduled → live → ended). */
-export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: Sessions }> = async (app, { sessions }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<{
+  sessions: Sessions;
+  joinLookup: { max: number; windowMs: number };
+}> = async (app, { sessions, joinLookup }) => {
   const common = { tags: ["sessions"], security: ANY_CREDENTIAL };
+
+  app.get(
+    "/api/join/:code",
+    {
+      // A limit of its own, per address: guessing codes must be slow, a venue sharing one address must not be.
+      config: { rateLimit: { max: joinLookup.max, timeWindow: joinLookup.windowMs } },
+      schema: {
+        tags: ["sessions"],
+        summary: "The public face of the session a join code opens (no credential needed)",
+        params: joinCodeParams,
+        response: { 200: publicSessionSchema },
+      },
+    },
+    async (request) => sessions.publicFace(request.params.code),
+  );
 
   app.post(
     "/api/sessions",

@@ -67,6 +67,29 @@ export const sessionSchema = z
   })
   .meta({ id: "Session" });
 
+export const joinCodeParams = z
+  .object({
+    // Typed by people: accepted in any case, compared in upper case.
+    code: z
+      .string()
+      .transform((code) => code.trim().toUpperCase())
+      .pipe(z.string().regex(/^[A-Z0-9]{4,12}$/, "a join code is 4 to 12 letters and digits")),
+  })
+  .strict();
+
+export const publicSessionSchema = z
+  .object({
+    sessionId: z.uuid(),
+    title: z.string(),
+    status: z.enum(["scheduled", "live"]),
+    presenterName: z.string().nullable(),
+    /** Whether the session takes questions. */
+    qaOpen: z.boolean(),
+    scheduledAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "PublicSession" });
+
+export type PublicSessionView = z.infer<typeof publicSessionSchema>;
 export type CreateSessionInput = z.infer<typeof createSessionBody>;
 export type UpdateSessionInput = z.infer<typeof updateSessionBody>;
 export type SessionView = z.infer<typeof sessionSchema>;

@@ -6,10 +6,16 @@ import type { Actor } from "../auth/actor.js";
 import { assertWorkspace, authenticationRequired } from "../auth/policy.js";
 import { newJoinCode } from "./join-code.js";
 import type { SessionAccess } from "./session-access.service.js";
-import type { CreateSessionInput, SessionView, UpdateSessionInput } from "./sessions.schemas.js";
+import type {
+  CreateSessionInput,
+  PublicSessionView,
+  SessionView,
+  UpdateSessionInput,
+} from "./sessions.schemas.js";
 import {
   deleteSessionUnlessLive,
   findSession,
+  findSessionByJoinCode,
   insertSession,
   updateSession,
   type SessionRow,
@@ -58,6 +64,24 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
         return created;
       });
       return view(row);
+    },
+
+    /** What anyone holding the code may see before joining; drafts are not public yet. */
+    async publicFace(joinCode: string): Promise<PublicSessionView> {
+      const row = await findSessionByJoinCode(db, joinCode);
+      if (!row || row.status === "draft") {
+        throw new AppError("JOIN_CODE_NOT_FOUND", 404, "No session is open with this code.");
+      }
+      const presenter = await accounts.findUser(row.ownerId);
+      const settings = parseStoredSettings(row.settings);
+      return {
+        sessionId: row.id,
+        title: row.title,
+        status: row.status as "scheduled" | "live",
+        presenterName: presenter?.name ?? null,
+        qaOpen: settings.qa.enabled,
+        scheduledAt: row.scheduledAt?.toISOString() ?? null,
+      };
     },
 
     async get(actor: Actor, sessionId: string): Promise<SessionView> {
