@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, count, eq, inArray, isNull } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { attendees } from "./attendees.table.js";
 
@@ -28,4 +28,17 @@ export async function sanctionAttendee(
     .where(and(eq(attendees.id, attendeeId), eq(attendees.sessionId, sessionId)))
     .limit(1);
   return existing ? "unchanged" : "missing";
+}
+
+/** Attendees present now (connected or reconnecting) per session, for the sessions given. */
+export async function countPresent(db: Executor, sessionIds: string[]): Promise<Map<string, number>> {
+  if (sessionIds.length === 0) return new Map();
+  const rows = await db
+    .select({ sessionId: attendees.sessionId, present: count() })
+    .from(attendees)
+    .where(
+      and(inArray(attendees.sessionId, sessionIds), inArray(attendees.status, ["connected", "reconnecting"])),
+    )
+    .groupBy(attendees.sessionId);
+  return new Map(rows.map((row) => [row.sessionId, row.present]));
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import type { SessionSettings } from "./sessions.settings.js";
 import { sessions } from "./sessions.table.js";
@@ -67,4 +67,44 @@ export async function findSessionByJoinCode(db: Executor, joinCode: string) {
     .where(and(eq(sessions.joinCode, joinCode), sql`${sessions.status} <> 'ended'`))
     .limit(1);
   return row ?? null;
+}
+
+export interface SessionPageQuery {
+  userId: string;
+  status?: SessionRow["status"][];
+  workspaceId?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  /** The last item of the previous page: created_at as PostgreSQL prints it (microseconds kept) and id. */
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/**
+ * One page of the sessions a user may see (owner, a session role, or a member of the workspace), newest first.
+ * Keyset pagination on (created_at, id): stable under concurrent inserts, no offset scan. Reads workspace
+ * membership (an auth table) in the same query, as session-access does, to stay one round trip.
+ */
+export async function listVisibleSessions(db: Executor, query: SessionPageQuery) {
+  const { userId } = query;
+  const conditions = [
+    sql`(${sessions.ownerId} = ${userId}::uuid
+      or ${sessions.workspaceId} in (select organization_id from workspace_members where user_id = ${userId}::uuid)
+      or ${sessions.id} in (select session_id from session_members where user_id = ${userId}::uuid))`,
+  ];
+  if (query.status?.length) conditions.push(inArray(sessions.status, query.status));
+  if (query.workspaceId) conditions.push(eq(sessions.workspaceId, query.workspaceId));
+  if (query.createdFrom) conditions.push(gte(sessions.createdAt, query.createdFrom));
+  if (query.createdTo) conditions.push(lt(sessions.createdAt, query.createdTo));
+  if (query.after) {
+    conditions.push(
+      sql`(${sessions.createdAt}, ${sessions.id}) < (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)`,
+    );
+  }
+  return db
+    .select({ session: sessions, cursorAt: sql<string>`${sessions.createdAt}::text` })
+    .from(sessions)
+    .where(and(...conditions))
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .limit(query.limit + 1);
 }

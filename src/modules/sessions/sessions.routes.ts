@@ -4,6 +4,8 @@ import { ANY_CREDENTIAL } from "../../plugins/auth.js";
 import {
   createSessionBody,
   joinCodeParams,
+  listSessionsQuery,
+  sessionPageSchema,
   publicSessionSchema,
   sessionParams,
   sessionSchema,
@@ -45,6 +47,20 @@ export const sessionRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => reply.code(201).send(await sessions.create(request.actor, request.body)),
+  );
+
+  app.get(
+    "/api/sessions",
+    {
+      preHandler: app.requireActor,
+      schema: {
+        ...common,
+        summary: "The caller's sessions (owned, held a role in, or in its workspaces), newest first",
+        querystring: listSessionsQuery,
+        response: { 200: sessionPageSchema },
+      },
+    },
+    async (request) => sessions.list(request.actor, request.query),
   );
 
   app.get(

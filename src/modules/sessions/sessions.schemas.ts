@@ -67,6 +67,42 @@ export const sessionSchema = z
   })
   .meta({ id: "Session" });
 
+export const listSessionsQuery = z
+  .object({
+    status: z
+      .string()
+      .transform((value) => value.split(",").map((item) => item.trim()))
+      .pipe(z.array(z.enum(["draft", "scheduled", "live", "ended"])).min(1))
+      .optional()
+      .meta({ description: "comma-separated statuses, e.g. `live,scheduled`" }),
+    workspaceId: z.uuid().optional(),
+    createdFrom: z.iso.datetime({ offset: true }).optional(),
+    createdTo: z.iso.datetime({ offset: true }).optional(),
+    cursor: z.string().max(200).optional().meta({ description: "`nextCursor` of the previous page" }),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export const sessionListItemSchema = sessionSchema
+  .extend({
+    summary: z.object({
+      /** Attendees connected or reconnecting right now. */
+      attendeesNow: z.int(),
+      peakAttendees: z.int(),
+      questions: z.int(),
+    }),
+  })
+  .meta({ id: "SessionListItem" });
+
+export const sessionPageSchema = z.object({
+  items: z.array(sessionListItemSchema),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+
+export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
+export type SessionPage = z.infer<typeof sessionPageSchema>;
+
 export const joinCodeParams = z
   .object({
     // Typed by people: accepted in any case, compared in upper case.

@@ -6,8 +6,12 @@ import type { Actor } from "../auth/actor.js";
 import { assertWorkspace, authenticationRequired } from "../auth/policy.js";
 import { newJoinCode } from "./join-code.js";
 import type { SessionAccess } from "./session-access.service.js";
+import { sessionTotals } from "../analytics/analytics.service.js";
+import { presentCounts } from "../attendees/attendees.service.js";
 import type {
   CreateSessionInput,
+  ListSessionsQuery,
+  SessionPage,
   PublicSessionView,
   SessionView,
   UpdateSessionInput,
@@ -17,6 +21,7 @@ import {
   findSession,
   findSessionByJoinCode,
   insertSession,
+  listVisibleSessions,
   updateSession,
   type SessionRow,
 } from "./sessions.repository.js";
@@ -81,6 +86,39 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
         presenterName: presenter?.name ?? null,
         qaOpen: settings.qa.enabled,
         scheduledAt: row.scheduledAt?.toISOString() ?? null,
+      };
+    },
+
+    /** The sessions the caller may see, newest first, a page at a time, each with its live summary. */
+    async list(actor: Actor, query: ListSessionsQuery): Promise<SessionPage> {
+      if (actor.kind === "anonymous") throw authenticationRequired();
+      if (actor.kind === "attendee") throw new AppError("FORBIDDEN", 403, "Attendees cannot list sessions.");
+      if (actor.kind === "apiKey" && !actor.scopes.includes("sessions:read")) {
+        throw new AppError("INSUFFICIENT_SCOPE", 403, "This API key lacks the scope for session.read.");
+      }
+      const rows = await listVisibleSessions(db, {
+        userId: actor.userId,
+        status: query.status,
+        workspaceId: query.workspaceId,
+        createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
+        createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        limit: query.limit,
+      });
+      const page = rows.slice(0, query.limit);
+      const ids = page.map((row) => row.session.id);
+      const [present, totals] = await Promise.all([presentCounts(db, ids), sessionTotals(db, ids)]);
+      const last = page.at(-1);
+      return {
+        items: page.map(({ session }) => ({
+          ...view(session),
+          summary: {
+            attendeesNow: present.get(session.id) ?? 0,
+            peakAttendees: totals.get(session.id)?.peakAttendees ?? 0,
+            questions: totals.get(session.id)?.questionsAsked ?? 0,
+          },
+        })),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursorAt, last.session.id) : null,
       };
     },
 
@@ -215,6 +253,29 @@ function mergeSettings(current: SessionRow, patch: NonNullable<UpdateSessionInpu
     });
   }
   return parsed.data;
+}
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    if (
+      typeof createdAt === "string" &&
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(createdAt) &&
+      typeof id === "string" &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
+    ) {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through to the refusal below
+  }
+  throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
+    errors: [{ path: "querystring.cursor", message: "not a cursor this API returned" }],
+  });
 }
 
 const sessionEnded = () =>
