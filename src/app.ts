@@ -24,6 +24,8 @@ import { sessionRoutes } from "./modules/sessions/sessions.routes.js";
 import { createSessions } from "./modules/sessions/sessions.service.js";
 import { createSessionMembers } from "./modules/sessions/session-members.service.js";
 import { createSessionAccess } from "./modules/sessions/session-access.service.js";
+import { attendanceRoutes } from "./modules/attendees/attendance.routes.js";
+import { createAttendance } from "./modules/attendees/attendees.join.js";
 import { attendeeRoutes } from "./modules/attendees/attendees.routes.js";
 import { createAttendeeModeration } from "./modules/attendees/attendees.service.js";
 import auth from "./plugins/auth.js";
@@ -130,6 +132,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(sessionMemberRoutes, {
     members: createSessionMembers({ db: database.db, sessionAccess, accounts }),
+  });
+  await app.register(attendanceRoutes, {
+    attendance: createAttendance({ db: database.db, tokens: authServices.attendeeTokens }),
   });
   await app.register(attendeeRoutes, {
     moderation: createAttendeeModeration({

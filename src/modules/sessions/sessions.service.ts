@@ -300,3 +300,11 @@ function view(row: SessionRow): SessionView {
     updatedAt: row.updatedAt.toISOString(),
   };
 }
+
+/**
+ * The session row, locked until the caller's transaction ends: what the attendees module takes a seat under,
+ * so concurrent joins into one session are counted one at a time.
+ */
+export function lockSession(tx: Executor, sessionId: string): Promise<SessionRow | null> {
+  return findSession(tx, sessionId, { lock: true });
+}
