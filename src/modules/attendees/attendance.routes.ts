@@ -60,6 +60,36 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ attendance: Attendance }>
   );
 
   app.post(
+    "/api/attendee/update-status",
+    {
+      preHandler: app.requireActor,
+      schema: {
+        tags: ["attendees"],
+        summary: "Report this attendee's connection state (a heartbeat), with optional quality figures",
+        security: [{ bearer: [] }],
+        body: z
+          .object({
+            status: z.enum(["connected", "reconnecting", "disconnected"]),
+            quality: z
+              .object({
+                rttMs: z.number().min(0).max(60_000).optional(),
+                packetLossPct: z.number().min(0).max(100).optional(),
+                bitrateKbps: z.number().min(0).max(1_000_000).optional(),
+              })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await attendance.updateStatus(request.actor, request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
     "/api/attendee/leave/:sessionId",
     {
       preHandler: app.requireActor,

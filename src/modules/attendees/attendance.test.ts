@@ -126,4 +126,73 @@ describe("joining and leaving", () => {
     const anonymous = await t.app.inject({ method: "POST", url: `/api/attendee/leave/${sessionId}` });
     expect(anonymous.statusCode).toBe(401);
   });
+
+  it("records connection state: every heartbeat, but only changes in the event log", async () => {
+    const sessionId = await session();
+    const { token, attendee } = (await join(sessionId, { name: "Dana" })).json();
+    const report = (payload: object, bearer = token) =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/attendee/update-status",
+        headers: { authorization: `Bearer ${bearer}` },
+        payload,
+      });
+    expect((await report({ status: "connected" })).statusCode).toBe(204);
+    expect(
+      (await report({ status: "reconnecting", quality: { rttMs: 180, packetLossPct: 4 } })).statusCode,
+    ).toBe(204);
+    expect((await report({ status: "reconnecting" })).statusCode).toBe(204);
+    const { rows } = await t.db.pool.query(
+      "select type, payload from session_events where session_id = $1 and type = 'attendee.status'",
+      [sessionId],
+    );
+    expect(rows).toEqual([
+      {
+        type: "attendee.status",
+        payload: {
+          attendeeId: attendee.id,
+          from: "connected",
+          to: "reconnecting",
+          quality: { rttMs: 180, packetLossPct: 4 },
+        },
+      },
+    ]);
+    expect((await report({ status: "away" })).statusCode).toBe(400);
+    expect((await report({ status: "connected" }, host.token)).statusCode).toBe(403);
+    await t.app.inject({
+      method: "POST",
+      url: `/api/attendee/leave/${sessionId}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const afterLeaving = await report({ status: "connected" });
+    expect(afterLeaving.statusCode).toBe(409);
+    expect(afterLeaving.json()).toMatchObject({ code: "ATTENDEE_LEFT" });
+  });
+
+  it("lists attendees with status and engagement to the host, a page at a time, and to no attendee", async () => {
+    const sessionId = await session();
+    const joined = [];
+    for (const name of ["First", "Second", "Third"]) joined.push((await join(sessionId, { name })).json());
+    const { rows } = await t.db.pool.query(
+      "insert into questions (session_id, author_attendee_id, text) values ($1, $2, 'Why is the sky blue?') returning id",
+      [sessionId, joined[0].attendee.id],
+    );
+    await t.db.pool.query(
+      "insert into question_votes (question_id, voter_id, attendee_id, value) values ($1, $2, $2, 1)",
+      [rows[0].id, joined[1].attendee.id],
+    );
+    const page = (query: string, headers = { authorization: `Bearer ${host.token}` }) =>
+      t.app.inject({ method: "GET", url: `/api/sessions/${sessionId}/attendees${query}`, headers });
+    const first = await page("?limit=2");
+    expect(first.statusCode, first.body).toBe(200);
+    const body = first.json();
+    expect(body.items.map((item: { displayName: string }) => item.displayName)).toEqual(["First", "Second"]);
+    expect(body.items[0]).toMatchObject({ status: "connected", questionsAsked: 1, votesCast: 0 });
+    expect(body.items[1]).toMatchObject({ questionsAsked: 0, votesCast: 1 });
+    const second = (await page(`?limit=2&cursor=${body.nextCursor}`)).json();
+    expect(second).toMatchObject({ items: [{ displayName: "Third" }], nextCursor: null });
+    expect((await page("", { authorization: `Bearer ${joined[0].token}` })).statusCode).toBe(403);
+    const stranger = await signIn(t.app, t.db.db, "Not Staff");
+    expect((await page("", { authorization: `Bearer ${stranger.token}` })).statusCode).toBe(404);
+  });
 });

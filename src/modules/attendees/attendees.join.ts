@@ -6,6 +6,7 @@ import type { Actor } from "../auth/actor.js";
 import { lockSession } from "../sessions/sessions.service.js";
 import { parseStoredSettings } from "../sessions/sessions.settings.js";
 import type { AttendeeTokens } from "./attendee-token.js";
+import { touchPresence, type PresenceStatus } from "./attendees.repository.js";
 import { attendees } from "./attendees.table.js";
 
 export interface JoinResult {
@@ -106,6 +107,37 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens })
         },
         rejoined: result.rejoined,
       };
+    },
+
+    /**
+     * A sign of life with the client's connection state. Only a change of state is logged (heartbeats are
+     * frequent); quality figures travel with it in the event.
+     */
+    async updateStatus(
+      actor: Actor,
+      input: { status: PresenceStatus; quality?: Record<string, number> },
+    ): Promise<void> {
+      if (actor.kind !== "attendee") {
+        throw new AppError("FORBIDDEN", 403, "Only an attendee reports its own connection state.");
+      }
+      await db.transaction(async (tx) => {
+        const touched = await touchPresence(tx, actor.attendeeId, input.status);
+        if (!touched)
+          throw new AppError("ATTENDEE_LEFT", 409, "This attendee has left; join the session again.");
+        if (touched.previous !== input.status) {
+          await appendSessionEvent(tx, {
+            sessionId: actor.sessionId,
+            type: "attendee.status",
+            actor,
+            payload: {
+              attendeeId: actor.attendeeId,
+              from: touched.previous,
+              to: input.status,
+              quality: input.quality,
+            },
+          });
+        }
+      });
     },
 
     /** Leaving frees the seat; the token stays good for coming back (the same attendee, its questions and votes). */

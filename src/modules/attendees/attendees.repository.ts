@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { attendees } from "./attendees.table.js";
 
@@ -41,4 +41,56 @@ export async function countPresent(db: Executor, sessionIds: string[]): Promise<
     )
     .groupBy(attendees.sessionId);
   return new Map(rows.map((row) => [row.sessionId, row.present]));
+}
+
+export type PresenceStatus = "connected" | "reconnecting" | "disconnected";
+
+/** Records a sign of life; resolves to the previous status, or null when the attendee is gone (left, removed). */
+export async function touchPresence(
+  db: Executor,
+  attendeeId: string,
+  status: PresenceStatus,
+): Promise<{ previous: string } | null> {
+  const [row] = await db
+    .select({ status: attendees.status })
+    .from(attendees)
+    .where(eq(attendees.id, attendeeId))
+    .for("update");
+  if (!row || row.status === "left") return null;
+  await db.update(attendees).set({ status, lastSeenAt: new Date() }).where(eq(attendees.id, attendeeId));
+  return { previous: row.status };
+}
+
+/**
+ * One page of a session's attendees, by join time, with their engagement. (The subqueries name
+ * "attendees"."id" in full: Drizzle would print the column bare, which inside them means their own id.) Questions and votes are counted
+ * in the same query from the Q&A tables (read only, and indexed by attendee), so a page costs one round trip.
+ */
+export function listAttendees(
+  db: Executor,
+  query: { sessionId: string; status?: string[]; after?: { joinedAt: string; id: string }; limit: number },
+) {
+  const conditions = [eq(attendees.sessionId, query.sessionId)];
+  if (query.status?.length) conditions.push(inArray(attendees.status, query.status as PresenceStatus[]));
+  if (query.after) {
+    conditions.push(
+      sql`(${attendees.joinedAt}, ${attendees.id}) > (${query.after.joinedAt}::timestamptz, ${query.after.id}::uuid)`,
+    );
+  }
+  return db
+    .select({
+      id: attendees.id,
+      displayName: attendees.displayName,
+      status: attendees.status,
+      joinedAt: attendees.joinedAt,
+      lastSeenAt: attendees.lastSeenAt,
+      leftAt: attendees.leftAt,
+      cursorAt: sql<string>`${attendees.joinedAt}::text`,
+      questionsAsked: sql<number>`(select count(*)::int from questions q where q.author_attendee_id = "attendees"."id")`,
+      votesCast: sql<number>`(select count(*)::int from question_votes v where v.attendee_id = "attendees"."id")`,
+    })
+    .from(attendees)
+    .where(and(...conditions))
+    .orderBy(asc(attendees.joinedAt), asc(attendees.id))
+    .limit(query.limit + 1);
 }

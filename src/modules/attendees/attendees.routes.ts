@@ -10,6 +10,49 @@ export const attendeeRoutes: FastifyPluginAsyncZod<{ moderation: AttendeeModerat
   app,
   { moderation },
 ) => {
+  app.get(
+    "/api/sessions/:id/attendees",
+    {
+      preHandler: app.requireActor,
+      schema: {
+        tags: ["attendees"],
+        summary:
+          "The session's attendees by join time, with status and engagement (host, co-hosts, moderators)",
+        security: ANY_CREDENTIAL,
+        params: z.object({ id: z.uuid() }).strict(),
+        querystring: z
+          .object({
+            status: z
+              .string()
+              .transform((value) => value.split(",").map((item) => item.trim()))
+              .pipe(z.array(z.enum(["connected", "reconnecting", "disconnected", "left"])).min(1))
+              .optional(),
+            cursor: z.string().max(200).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.uuid(),
+                displayName: z.string(),
+                status: z.enum(["connected", "reconnecting", "disconnected", "left"]),
+                joinedAt: z.iso.datetime(),
+                lastSeenAt: z.iso.datetime(),
+                leftAt: z.iso.datetime().nullable(),
+                questionsAsked: z.int(),
+                votesCast: z.int(),
+              }),
+            ),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => moderation.list(request.actor, request.params.id, request.query),
+  );
+
   app.post(
     "/api/sessions/:id/attendees/:attendeeId/ban",
     {

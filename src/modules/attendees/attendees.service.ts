@@ -1,11 +1,12 @@
 import type { Logger } from "pino";
 import type { Database } from "../../db/client.js";
+import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
 import type { AttendeeRevocations } from "./attendee-revocations.js";
-import { countPresent, sanctionAttendee, type Sanction } from "./attendees.repository.js";
+import { countPresent, listAttendees, sanctionAttendee, type Sanction } from "./attendees.repository.js";
 
 /**
  * What moderators do to attendees. Removing ends the attendee's presence and its tokens (it may join again, as
@@ -45,6 +46,32 @@ export function createAttendeeModeration(deps: {
   }
 
   return {
+    /** The session's attendees for its host, co-hosts and moderators, by join time, with their engagement. */
+    async list(
+      actor: Actor,
+      sessionId: string,
+      query: { status?: string[]; cursor?: string; limit: number },
+    ) {
+      await sessionAccess.authorize(actor, "attendees.read", sessionId);
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const rows = await listAttendees(db, {
+        sessionId,
+        status: query.status,
+        after: after && { joinedAt: after.at, id: after.id },
+        limit: query.limit,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(({ cursorAt: _cursor, joinedAt, lastSeenAt, leftAt, ...attendee }) => ({
+          ...attendee,
+          joinedAt: joinedAt.toISOString(),
+          lastSeenAt: lastSeenAt.toISOString(),
+          leftAt: leftAt?.toISOString() ?? null,
+        })),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursorAt, last.id) : null,
+      };
+    },
     ban: (actor: Actor, sessionId: string, attendeeId: string) =>
       sanction(actor, sessionId, attendeeId, "ban"),
     remove: (actor: Actor, sessionId: string, attendeeId: string) =>

@@ -1,4 +1,5 @@
 import type { Database, Executor } from "../../db/client.js";
+import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Accounts } from "../auth/accounts.service.js";
@@ -102,7 +103,7 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
         workspaceId: query.workspaceId,
         createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
         createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
-        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        after: query.cursor ? toSessionCursor(decodeCursor(query.cursor)) : undefined,
         limit: query.limit,
       });
       const page = rows.slice(0, query.limit);
@@ -255,28 +256,7 @@ function mergeSettings(current: SessionRow, patch: NonNullable<UpdateSessionInpu
   return parsed.data;
 }
 
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (
-      typeof createdAt === "string" &&
-      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(createdAt) &&
-      typeof id === "string" &&
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
-    ) {
-      return { createdAt, id };
-    }
-  } catch {
-    // fall through to the refusal below
-  }
-  throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
-    errors: [{ path: "querystring.cursor", message: "not a cursor this API returned" }],
-  });
-}
+const toSessionCursor = ({ at, id }: { at: string; id: string }) => ({ createdAt: at, id });
 
 const sessionEnded = () =>
   new AppError("SESSION_ENDED", 409, "The session has ended; an ended session is final.");
