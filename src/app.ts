@@ -27,6 +27,7 @@ import { createSessionAccess } from "./modules/sessions/session-access.service.j
 import { attendanceRoutes } from "./modules/attendees/attendance.routes.js";
 import { createAttendance } from "./modules/attendees/attendees.join.js";
 import { attendeeRoutes } from "./modules/attendees/attendees.routes.js";
+import { startPresenceSweeper } from "./modules/attendees/presence-sweeper.js";
 import { createAttendeeModeration } from "./modules/attendees/attendees.service.js";
 import auth from "./plugins/auth.js";
 import docs from "./plugins/docs.js";
@@ -96,6 +97,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const authServices = createAuthServices({ config, secret, db: database.db, redis, logger });
   await authServices.start();
   app.decorate("authServices", authServices);
+  const stopSweeper = startPresenceSweeper({
+    db: database.db,
+    graceMs: config.presence.graceMs,
+    intervalMs: config.presence.sweepIntervalMs,
+    logger,
+  });
+  app.addHook("onClose", async () => stopSweeper());
   app.addHook("onClose", () => authServices.close());
 
   await app.register(errorHandler);

@@ -34,6 +34,8 @@ const EVERY_VARIABLE = {
   RATE_LIMIT_IP_MAX: "100",
   RATE_LIMIT_ACTOR_MAX: "50",
   RATE_LIMIT_SIGN_IN_MAX: "5",
+  PRESENCE_GRACE_MS: "30000",
+  PRESENCE_SWEEP_INTERVAL_MS: "5000",
   RATE_LIMIT_JOIN_LOOKUP_MAX: "7",
 };
 
@@ -85,6 +87,7 @@ describe("configuration", () => {
         adminEmails: [],
         trustedOrigins: ["http://127.0.0.1:3000"],
       },
+      presence: { graceMs: 60_000, sweepIntervalMs: 15_000 },
       rateLimit: { windowMs: 60_000, ipMax: 3000, actorMax: 300, signInMax: 10, joinLookupMax: 120 },
     });
   });
@@ -128,6 +131,7 @@ describe("configuration", () => {
         adminEmails: ["boss@example.com", "ops@example.com"],
         trustedOrigins: ["https://podium.example.com", "https://console.example.com"],
       },
+      presence: { graceMs: 30_000, sweepIntervalMs: 5_000 },
       rateLimit: { windowMs: 30_000, ipMax: 100, actorMax: 50, signInMax: 5, joinLookupMax: 7 },
     });
   });

@@ -96,6 +96,9 @@ const envSchema = z.object({
   ADMIN_EMAILS: commaList.pipe(z.array(z.email())).default([]),
   CORS_ORIGINS: commaList.pipe(z.array(origin)).default([]),
 
+  PRESENCE_GRACE_MS: durationMs.default(60_000),
+  PRESENCE_SWEEP_INTERVAL_MS: durationMs.default(15_000),
+
   RATE_LIMIT_WINDOW_MS: durationMs.default(60_000),
   // Generous: a conference venue puts hundreds of attendees behind one NAT address; each actor has its own limit.
   RATE_LIMIT_IP_MAX: positiveInt.default(3_000),
@@ -148,6 +151,8 @@ export interface Config {
     /** Origins allowed to call the API from a browser (CORS) and to send cookie-authenticated mutations. */
     trustedOrigins: string[];
   };
+  /** Attendees silent for `graceMs` are marked disconnected by a sweep every `sweepIntervalMs` (one instance). */
+  presence: { graceMs: number; sweepIntervalMs: number };
   rateLimit: { windowMs: number; ipMax: number; actorMax: number; signInMax: number; joinLookupMax: number };
 }
 
@@ -218,6 +223,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         ...new Set([new URL(publicUrl).origin, ...env.CORS_ORIGINS.map((o) => new URL(o).origin)]),
       ],
     },
+    presence: { graceMs: env.PRESENCE_GRACE_MS, sweepIntervalMs: env.PRESENCE_SWEEP_INTERVAL_MS },
     rateLimit: {
       windowMs: env.RATE_LIMIT_WINDOW_MS,
       ipMax: env.RATE_LIMIT_IP_MAX,
