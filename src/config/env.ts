@@ -15,28 +15,35 @@ const booleanString = z
  * (IPs or CIDRs, comma-separated). Never "all": the leftmost X-Forwarded-For entry is whatever the client wrote,
  * and rate limits would count an address of the client's choosing.
  */
-const trustProxy = z.string().transform((value, context): false | number | string => {
-  const trimmed = value.trim();
-  if (["false", "no", "0"].includes(trimmed)) return false;
-  if (/^[1-9]\d?$/.test(trimmed)) return Number(trimmed);
-  const entries = trimmed.split(",").map((entry) => entry.trim());
-  const valid = entries.every((entry) => {
-    const [address, prefix, extra] = entry.split("/");
-    if (extra !== undefined || !address || isIP(address) === 0) return false;
-    return (
-      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 4 ? 32 : 128))
-    );
+const proxyTrustOff = ["false", "no", "0"];
+const hopCount = /^[1-9]\d?$/;
+
+function isProxyAddress(entry: string): boolean {
+  const [address, prefix, extra] = entry.split("/");
+  if (extra !== undefined || !address || isIP(address) === 0) return false;
+  return (
+    prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 4 ? 32 : 128))
+  );
+}
+
+const trustProxy = z
+  .string()
+  .transform((value) => value.trim())
+  .refine(
+    (value) =>
+      proxyTrustOff.includes(value) ||
+      hopCount.test(value) ||
+      value.split(",").every((entry) => isProxyAddress(entry.trim())),
+    "must be false, the number of proxies in front of Podium (e.g. 1), or their addresses (e.g. 10.0.0.0/8,127.0.0.1); `true` is refused: clients could choose their own address",
+  )
+  .transform((value): false | number | string => {
+    if (proxyTrustOff.includes(value)) return false;
+    if (hopCount.test(value)) return Number(value);
+    return value
+      .split(",")
+      .map((entry) => entry.trim())
+      .join(",");
   });
-  if (!valid) {
-    context.addIssue({
-      code: "custom",
-      message:
-        "must be false, the number of proxies in front of Podium (e.g. 1), or their addresses (e.g. 10.0.0.0/8,127.0.0.1); `true` is refused: clients could choose their own address",
-    });
-    return z.NEVER;
-  }
-  return entries.join(",");
-});
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -100,7 +107,7 @@ const envSchema = z.object({
   PRESENCE_SWEEP_INTERVAL_MS: durationMs.default(15_000),
 
   RATE_LIMIT_WINDOW_MS: durationMs.default(60_000),
-  // Generous: a conference venue puts hundreds of attendees behind one NAT address; each actor has its own limit.
+  // Generous: a conference venue puts hundreds of attendees behind one shared address; each actor has its own limit.
   RATE_LIMIT_IP_MAX: positiveInt.default(3_000),
   RATE_LIMIT_ACTOR_MAX: positiveInt.default(300),
   RATE_LIMIT_SIGN_IN_MAX: positiveInt.default(10),
@@ -179,8 +186,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const problems = [
-    ...oauthPairProblems("GOOGLE", env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET),
-    ...oauthPairProblems("GITHUB", env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET),
+    ...oauthPairProblems(
+      ["GOOGLE_CLIENT_ID", env.GOOGLE_CLIENT_ID],
+      ["GOOGLE_CLIENT_SECRET", env.GOOGLE_CLIENT_SECRET],
+    ),
+    ...oauthPairProblems(
+      ["GITHUB_CLIENT_ID", env.GITHUB_CLIENT_ID],
+      ["GITHUB_CLIENT_SECRET", env.GITHUB_CLIENT_SECRET],
+    ),
   ];
   if (env.NODE_ENV === "production") {
     if (!env.GOOGLE_CLIENT_ID && !env.GITHUB_CLIENT_ID) {
@@ -241,10 +254,15 @@ function defaultPublicUrl(host: string, port: number): string {
   return `http://${reachable}:${port}`;
 }
 
-function oauthPairProblems(provider: string, id: string | undefined, secret: string | undefined): string[] {
+/** Both halves of an OAuth client, or neither: each pair is [variable name, value]. */
+function oauthPairProblems(
+  [idName, id]: [string, string | undefined],
+  [secretName, secret]: [string, string | undefined],
+): string[] {
   if (Boolean(id) === Boolean(secret)) return [];
-  const missing = id ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`;
-  return [`${missing}: required when ${id ? `${provider}_CLIENT_ID` : `${provider}_CLIENT_SECRET`} is set`];
+  return id
+    ? [`${secretName}: required when ${idName} is set`]
+    : [`${idName}: required when ${secretName} is set`];
 }
 
 function oauthClient(
