@@ -46,7 +46,7 @@ export function createAuthenticator(deps: {
    * under the current auth generation (see session-cache.ts), so a sign-out anywhere invalidates it at once.
    */
   async function sessionActor(
-    headers: Headers,
+    header: ["authorization" | "cookie", string],
     credential: string,
     via: "cookie" | "bearer",
   ): Promise<UserActor | null> {
@@ -54,6 +54,9 @@ export function createAuthenticator(deps: {
     const at = await generation.current().catch(() => undefined);
     const cached = at === undefined ? undefined : sessionCache.get(key, at);
     if (cached) return cached;
+    // Only the one credential reaches better-auth (a cookie sent beside a bearer token must not win over it),
+    // and a Headers object is built only on a cache miss.
+    const headers = new Headers([header]);
     const result = await auth.api.getSession({ headers, query: { disableCookieCache: true } });
     if (!result) return null;
     const role: PlatformRole = PLATFORM_ROLES.includes(result.user.role as PlatformRole)
@@ -88,8 +91,7 @@ export function createAuthenticator(deps: {
             tokenId: claims.tokenId,
           };
         }
-        // Only the bearer token reaches better-auth: a cookie sent alongside must not win over it.
-        const actor = await sessionActor(new Headers({ authorization }), token, "bearer");
+        const actor = await sessionActor(["authorization", authorization], token, "bearer");
         if (!actor) {
           throw new AppError("INVALID_CREDENTIALS", 401, "The bearer token is invalid, expired or revoked.", {
             headers: { "www-authenticate": 'Bearer realm="podium", error="invalid_token"' },
@@ -102,7 +104,7 @@ export function createAuthenticator(deps: {
 
       const sessionCookie = cookie && SESSION_COOKIE_VALUE.exec(cookie)?.[1];
       if (cookie && sessionCookie) {
-        return (await sessionActor(new Headers({ cookie }), sessionCookie, "cookie")) ?? ANONYMOUS;
+        return (await sessionActor(["cookie", cookie], sessionCookie, "cookie")) ?? ANONYMOUS;
       }
       return ANONYMOUS;
     },
