@@ -157,7 +157,7 @@ function addSession(rows: SeedRows, spec: SessionSpec, now: Date): void {
   const log = (type: string, actor: Actor, occurredAt: Date, payload: Record<string, unknown> = {}) =>
     events.push({ sessionId: spec.id, type, ...actor, occurredAt, payload });
 
-  rows.sessions.push({
+  const sessionRow: SeedRows["sessions"][number] = {
     id: spec.id,
     workspaceId: seedWorkspace.id,
     ownerId: PRESENTER_ID,
@@ -173,7 +173,8 @@ function addSession(rows: SeedRows, spec: SessionSpec, now: Date): void {
     version: SESSION_VERSION[spec.status],
     createdAt,
     updatedAt: endedAt ?? startedAt ?? createdAt,
-  });
+  };
+  rows.sessions.push(sessionRow);
   log("session.created", owner, createdAt, { title: spec.title });
   if (scheduledAt) log("session.scheduled", owner, createdAt, { scheduledAt: scheduledAt.toISOString() });
   if (spec.moderatorId) {
@@ -271,10 +272,12 @@ function addSession(rows: SeedRows, spec: SessionSpec, now: Date): void {
     votesCast += votes.length;
   }
 
+  // The seat trigger counts who is present as the rows go in; the peak of the seeded past is set here.
+  sessionRow.attendeesPeak = peakOverlap(presence);
   rows.sessionAnalytics.push({
     sessionId: spec.id,
     totalAttendees: presence.length,
-    peakAttendees: peakOverlap(presence),
+    peakAttendees: sessionRow.attendeesPeak,
     questionsAsked: spec.questions?.length ?? 0,
     questionsAnswered: answered,
     votesCast,

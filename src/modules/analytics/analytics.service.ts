@@ -1,7 +1,6 @@
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../auth/actor.js";
-import { inArray } from "drizzle-orm";
-import { sessionAnalytics, sessionEvents } from "./analytics.table.js";
+import { sessionEvents } from "./analytics.table.js";
 
 export interface SessionEvent {
   sessionId: string;
@@ -36,23 +35,4 @@ export async function appendSessionEvent(tx: Executor, event: SessionEvent): Pro
           : null,
     payload: event.payload ?? {},
   });
-}
-
-export interface SessionTotals {
-  peakAttendees: number;
-  questionsAsked: number;
-}
-
-/** The running totals of these sessions (sessions without any yet are absent from the map). */
-export async function sessionTotals(db: Executor, sessionIds: string[]): Promise<Map<string, SessionTotals>> {
-  if (sessionIds.length === 0) return new Map();
-  const rows = await db
-    .select({
-      sessionId: sessionAnalytics.sessionId,
-      peakAttendees: sessionAnalytics.peakAttendees,
-      questionsAsked: sessionAnalytics.questionsAsked,
-    })
-    .from(sessionAnalytics)
-    .where(inArray(sessionAnalytics.sessionId, sessionIds));
-  return new Map(rows.map(({ sessionId, ...totals }) => [sessionId, totals]));
 }

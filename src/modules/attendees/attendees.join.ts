@@ -1,13 +1,18 @@
-import { and, count, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
+import { sqlState } from "../../lib/sql-state.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Actor } from "../auth/actor.js";
-import { lockSession } from "../sessions/sessions.service.js";
+import { sessionRow } from "../sessions/sessions.service.js";
 import { parseStoredSettings } from "../sessions/sessions.settings.js";
 import type { AttendeeTokens } from "./attendee-token.js";
-import { touchPresence, type PresenceStatus } from "./attendees.repository.js";
-import { attendees } from "./attendees.table.js";
+import {
+  reseatAttendee,
+  seatNewAttendee,
+  touchPresence,
+  unseatAttendee,
+  type PresenceStatus,
+} from "./attendees.repository.js";
 
 export interface JoinResult {
   attendee: { id: string; displayName: string; peerId: string; status: "connected" };
@@ -17,12 +22,14 @@ export interface JoinResult {
   rejoined: boolean;
 }
 
-const PRESENT = ["connected", "reconnecting"] as const;
+/** The SQLSTATEs the `attendees_seats` trigger raises when it refuses a seat (migration 0005). */
+const SEAT_REFUSED = { full: "PD001", ended: "PD002", notOpen: "PD003" } as const;
 
 /**
- * Joining a session with a name, leaving it, and coming back. A seat is taken atomically: joins into one
- * session queue on its row lock, so capacity holds exactly however many arrive at once. A join is answered
- * only after its commit (and its `attendee.joined` event) are in.
+ * Joining a session with a name, leaving it, and coming back. Seats are counted on the session row by a
+ * database trigger (migration 0005) that refuses a seat beyond capacity, so capacity holds exactly however many
+ * arrive at once, and each join is one statement: the row lock is never held across a round trip. A join is
+ * answered only after its commit (and its `attendee.joined` event) are in.
  */
 export function createAttendance(deps: { db: Database; tokens: AttendeeTokens }) {
   const { db, tokens } = deps;
@@ -33,79 +40,32 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens })
       sessionId: string,
       input: { name: string; email?: string },
     ): Promise<JoinResult> {
-      const rejoining = actor.kind === "attendee" && actor.sessionId === sessionId ? actor.attendeeId : null;
-      const result = await db.transaction(async (tx) => {
-        const session = await lockSession(tx, sessionId);
-        if (!session) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
-        if (session.status === "ended") throw new AppError("SESSION_ENDED", 410, "This session has ended.");
-        if (session.status === "draft") {
-          throw new AppError("SESSION_NOT_OPEN", 409, "This session is not open yet.");
-        }
-        const [present] = await tx
-          .select({ n: count() })
-          .from(attendees)
-          .where(and(eq(attendees.sessionId, sessionId), inArray(attendees.status, [...PRESENT])));
-
-        if (rejoining) {
-          const [known] = await tx
-            .select()
-            .from(attendees)
-            .where(and(eq(attendees.id, rejoining), eq(attendees.sessionId, sessionId)));
-          if (known && !known.bannedAt && !known.removedAt) {
-            const wasPresent = (PRESENT as readonly string[]).includes(known.status);
-            if (!wasPresent && (present?.n ?? 0) >= session.capacity) throw sessionFull();
-            const [back] = await tx
-              .update(attendees)
-              .set({ status: "connected", leftAt: null, lastSeenAt: new Date() })
-              .where(eq(attendees.id, rejoining))
-              .returning();
-            if (!wasPresent) {
-              await appendSessionEvent(tx, {
-                sessionId,
-                type: "attendee.rejoined",
-                actor,
-                payload: { attendeeId: rejoining },
-              });
-            }
-            return { session, attendee: back!, rejoined: true };
-          }
-        }
-
-        if ((present?.n ?? 0) >= session.capacity) throw sessionFull();
+      const session = await sessionRow(db, sessionId);
+      if (!session) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+      if (session.status === "ended") throw sessionEnded();
+      if (session.status === "draft") throw sessionNotOpen();
+      const returning = actor.kind === "attendee" && actor.sessionId === sessionId ? actor.attendeeId : null;
+      const seated = await takeSeat(async () => {
+        const back = returning ? await reseatAttendee(db, sessionId, returning) : null;
+        if (back) return { attendee: back, rejoined: true };
+        // A full session refuses newcomers without writing anything (the trigger would refuse them too).
+        if (session.attendeesPresent >= session.capacity) throw sessionFull();
         const settings = parseStoredSettings(session.settings);
-        const [created] = await tx
-          .insert(attendees)
-          .values({
-            sessionId,
-            displayName: input.name,
-            // Stored only when the session asks for it: no personal data kept without a reason.
-            email: settings.collectAttendeeEmail ? (input.email ?? null) : null,
-          })
-          .returning();
-        await appendSessionEvent(tx, {
+        const attendee = await seatNewAttendee(db, {
           sessionId,
-          type: "attendee.joined",
-          actor: { kind: "attendee", attendeeId: created!.id, sessionId, tokenId: "" },
-          payload: { attendeeId: created!.id },
+          displayName: input.name,
+          // Stored only when the session asks for it: no personal data kept without a reason.
+          email: settings.collectAttendeeEmail ? (input.email ?? null) : null,
         });
-        return { session, attendee: created!, rejoined: false };
+        return { attendee, rejoined: false };
       });
-      const issued = await tokens.issue({ attendeeId: result.attendee.id, sessionId });
+      const issued = await tokens.issue({ attendeeId: seated.attendee.id, sessionId });
       return {
-        attendee: {
-          id: result.attendee.id,
-          displayName: result.attendee.displayName,
-          peerId: result.attendee.peerId,
-          status: "connected",
-        },
+        attendee: { ...seated.attendee, status: "connected" },
         token: issued.token,
         expiresAt: issued.expiresAt.toISOString(),
-        session: {
-          id: result.session.id,
-          title: result.session.title,
-          status: result.session.status as "scheduled" | "live",
-        },
-        rejoined: result.rejoined,
+        session: { id: session.id, title: session.title, status: session.status },
+        rejoined: seated.rejoined,
       };
     },
 
@@ -120,24 +80,26 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens })
       if (actor.kind !== "attendee") {
         throw new AppError("FORBIDDEN", 403, "Only an attendee reports its own connection state.");
       }
-      await db.transaction(async (tx) => {
-        const touched = await touchPresence(tx, actor.attendeeId, input.status);
-        if (!touched)
-          throw new AppError("ATTENDEE_LEFT", 409, "This attendee has left; join the session again.");
-        if (touched.previous !== input.status) {
-          await appendSessionEvent(tx, {
-            sessionId: actor.sessionId,
-            type: "attendee.status",
-            actor,
-            payload: {
-              attendeeId: actor.attendeeId,
-              from: touched.previous,
-              to: input.status,
-              quality: input.quality,
-            },
-          });
-        }
-      });
+      await takeSeat(() =>
+        db.transaction(async (tx) => {
+          const touched = await touchPresence(tx, actor.attendeeId, input.status);
+          if (!touched)
+            throw new AppError("ATTENDEE_LEFT", 409, "This attendee has left; join the session again.");
+          if (touched.previous !== input.status) {
+            await appendSessionEvent(tx, {
+              sessionId: actor.sessionId,
+              type: "attendee.status",
+              actor,
+              payload: {
+                attendeeId: actor.attendeeId,
+                from: touched.previous,
+                to: input.status,
+                quality: input.quality,
+              },
+            });
+          }
+        }),
+      );
     },
 
     /** Leaving frees the seat; the token stays good for coming back (the same attendee, its questions and votes). */
@@ -145,23 +107,7 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens })
       if (actor.kind !== "attendee" || actor.sessionId !== sessionId) {
         throw new AppError("FORBIDDEN", 403, "Leave with the attendee token of this session.");
       }
-      await db.transaction(async (tx) => {
-        const left = await tx
-          .update(attendees)
-          .set({ status: "left", leftAt: new Date() })
-          .where(
-            and(eq(attendees.id, actor.attendeeId), inArray(attendees.status, [...PRESENT, "disconnected"])),
-          )
-          .returning({ id: attendees.id });
-        if (left.length > 0) {
-          await appendSessionEvent(tx, {
-            sessionId,
-            type: "attendee.left",
-            actor,
-            payload: { attendeeId: actor.attendeeId },
-          });
-        }
-      });
+      await unseatAttendee(db, actor.attendeeId);
     },
   };
 }
@@ -170,3 +116,18 @@ export type Attendance = ReturnType<typeof createAttendance>;
 
 const sessionFull = () =>
   new AppError("SESSION_FULL", 409, "This session is full; try again when a seat frees up.");
+const sessionEnded = () => new AppError("SESSION_ENDED", 410, "This session has ended.");
+const sessionNotOpen = () => new AppError("SESSION_NOT_OPEN", 409, "This session is not open yet.");
+
+/** Runs a change that may take a seat, turning the seat trigger's refusals into our errors. */
+async function takeSeat<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    const state = sqlState(error);
+    if (state === SEAT_REFUSED.full) throw sessionFull();
+    if (state === SEAT_REFUSED.ended) throw sessionEnded();
+    if (state === SEAT_REFUSED.notOpen) throw sessionNotOpen();
+    throw error;
+  }
+}

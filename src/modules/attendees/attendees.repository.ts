@@ -1,6 +1,79 @@
-import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { attendees } from "./attendees.table.js";
+
+export interface SeatedAttendee {
+  id: string;
+  displayName: string;
+  peerId: string;
+}
+
+/**
+ * A new attendee, seated and logged (`attendee.joined`) in one statement. The seat is taken by the
+ * `attendees_seats` trigger at the end of the statement and the row lock it takes on the session lasts only
+ * until this statement commits: no round trip to the application happens while concurrent joins wait on it.
+ * A refused seat surfaces as SQLSTATE PD001 (full), PD002 (ended) or PD003 (not open).
+ */
+export async function seatNewAttendee(
+  db: Executor,
+  values: { sessionId: string; displayName: string; email: string | null },
+): Promise<SeatedAttendee> {
+  const { rows } = await db.execute<{ id: string; display_name: string; peer_id: string }>(sql`
+    with seated as (
+      insert into attendees (session_id, display_name, email)
+      values (${values.sessionId}, ${values.displayName}, ${values.email})
+      returning id, session_id, display_name, peer_id
+    ), logged as (
+      insert into session_events (session_id, type, actor_type, actor_id, payload)
+      select session_id, 'attendee.joined', 'attendee', id, jsonb_build_object('attendeeId', id) from seated
+    )
+    select id, display_name, peer_id from seated`);
+  const row = rows[0]!;
+  return { id: row.id, displayName: row.display_name, peerId: row.peer_id };
+}
+
+/** The attendee gone (left), its seat freed and `attendee.left` logged, in one statement. False if it already was. */
+export async function unseatAttendee(db: Executor, attendeeId: string): Promise<boolean> {
+  const { rows } = await db.execute<{ id: string }>(sql`
+    with gone as (
+      update attendees set status = 'left', left_at = now()
+      where id = ${attendeeId} and status <> 'left'
+      returning id, session_id
+    ), logged as (
+      insert into session_events (session_id, type, actor_type, actor_id, payload)
+      select session_id, 'attendee.left', 'attendee', id, jsonb_build_object('attendeeId', id) from gone
+    )
+    select id from gone`);
+  return rows.length > 0;
+}
+
+/**
+ * The attendee back in its seat (connected), in one statement like `seatNewAttendee`; `attendee.rejoined` is
+ * logged only when it had stopped being present. Null when the attendee is unknown here, banned or removed.
+ */
+export async function reseatAttendee(
+  db: Executor,
+  sessionId: string,
+  attendeeId: string,
+): Promise<SeatedAttendee | null> {
+  const { rows } = await db.execute<{ id: string; display_name: string; peer_id: string }>(sql`
+    with previous as (
+      select id, status in ('connected', 'reconnecting') as was_present from attendees
+      where id = ${attendeeId} and session_id = ${sessionId} and banned_at is null and removed_at is null
+      for update
+    ), seated as (
+      update attendees set status = 'connected', left_at = null, last_seen_at = now()
+      from previous where attendees.id = previous.id
+      returning attendees.id, attendees.session_id, attendees.display_name, attendees.peer_id, previous.was_present
+    ), logged as (
+      insert into session_events (session_id, type, actor_type, actor_id, payload)
+      select session_id, 'attendee.rejoined', 'attendee', id, jsonb_build_object('attendeeId', id)
+      from seated where not was_present
+    )
+    select id, display_name, peer_id from seated`);
+  const row = rows[0];
+  return row ? { id: row.id, displayName: row.display_name, peerId: row.peer_id } : null;
+}
 
 export type Sanction = "ban" | "remove";
 
@@ -28,19 +101,6 @@ export async function sanctionAttendee(
     .where(and(eq(attendees.id, attendeeId), eq(attendees.sessionId, sessionId)))
     .limit(1);
   return existing ? "unchanged" : "missing";
-}
-
-/** Attendees present now (connected or reconnecting) per session, for the sessions given. */
-export async function countPresent(db: Executor, sessionIds: string[]): Promise<Map<string, number>> {
-  if (sessionIds.length === 0) return new Map();
-  const rows = await db
-    .select({ sessionId: attendees.sessionId, present: count() })
-    .from(attendees)
-    .where(
-      and(inArray(attendees.sessionId, sessionIds), inArray(attendees.status, ["connected", "reconnecting"])),
-    )
-    .groupBy(attendees.sessionId);
-  return new Map(rows.map((row) => [row.sessionId, row.present]));
 }
 
 export type PresenceStatus = "connected" | "reconnecting" | "disconnected";

@@ -6,7 +6,7 @@ import type { Actor } from "../auth/actor.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
 import type { AttendeeRevocations } from "./attendee-revocations.js";
-import { countPresent, listAttendees, sanctionAttendee, type Sanction } from "./attendees.repository.js";
+import { listAttendees, sanctionAttendee, type Sanction } from "./attendees.repository.js";
 
 /**
  * What moderators do to attendees. Removing ends the attendee's presence and its tokens (it may join again, as
@@ -80,8 +80,3 @@ export function createAttendeeModeration(deps: {
 }
 
 export type AttendeeModeration = ReturnType<typeof createAttendeeModeration>;
-
-/** How many attendees each of these sessions has right now (for session lists; one query). */
-export function presentCounts(db: Database, sessionIds: string[]): Promise<Map<string, number>> {
-  return countPresent(db, sessionIds);
-}

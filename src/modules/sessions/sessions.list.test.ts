@@ -72,7 +72,7 @@ describe("GET /api/sessions", () => {
     expect(page.items.map((item) => item.status)).toEqual(["live", "live"]);
     expect(page.items.find((item) => item.id === live)?.summary).toEqual({
       attendeesNow: 1,
-      peakAttendees: 0,
+      peakAttendees: 2,
       questions: 0,
     });
     const future = await list(

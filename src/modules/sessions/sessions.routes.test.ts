@@ -66,7 +66,7 @@ describe("sessions: create, read, change, delete, lifecycle", () => {
       payload: { title: "Intruder", workspaceId: host.personalWorkspaceId },
     });
     expect(res.statusCode).toBe(404);
-    const session = await create();
+    const session = await create({ title: "Waiting room", scheduledAt: soon() });
     const attendee = await createAttendee(t.app, t.db.db, session.id);
     const byAttendee = await t.app.inject({
       method: "POST",
@@ -152,7 +152,7 @@ describe("sessions: create, read, change, delete, lifecycle", () => {
   });
 
   it("deletes a session that is not live, with its attendees", async () => {
-    const session = await create();
+    const session = await create({ title: "Cancelled", scheduledAt: soon() });
     await createAttendee(t.app, t.db.db, session.id);
     const res = await t.app.inject({
       method: "DELETE",
@@ -219,3 +219,5 @@ describe("join code lookups", () => {
     }
   });
 });
+
+const soon = () => new Date(Date.now() + 3_600_000).toISOString();

@@ -1,14 +1,14 @@
 import type { Database, Executor } from "../../db/client.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
+import { sqlState } from "../../lib/sql-state.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Accounts } from "../auth/accounts.service.js";
 import type { Actor } from "../auth/actor.js";
 import { assertWorkspace, authenticationRequired } from "../auth/policy.js";
 import { newJoinCode } from "./join-code.js";
 import type { SessionAccess } from "./session-access.service.js";
-import { sessionTotals } from "../analytics/analytics.service.js";
-import { presentCounts } from "../attendees/attendees.service.js";
+import { questionsAsked } from "../questions/questions.service.js";
 import type {
   CreateSessionInput,
   ListSessionsQuery,
@@ -50,8 +50,7 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
       if (actor.kind === "anonymous") throw authenticationRequired();
       if (actor.kind === "attendee")
         throw new AppError("FORBIDDEN", 403, "Attendees cannot create sessions.");
-      const workspaceId =
-        input.workspaceId ?? (await accounts.listWorkspaces(actor.userId)).find((w) => w.personal)?.id;
+      const workspaceId = input.workspaceId ?? (await accounts.personalWorkspaceId(actor.userId));
       if (!workspaceId)
         throw new AppError("WORKSPACE_NOT_FOUND", 404, "No workspace to create the session in.");
       const workspaceRole = await accounts.workspaceRole(workspaceId, actor.userId);
@@ -108,15 +107,15 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
       });
       const page = rows.slice(0, query.limit);
       const ids = page.map((row) => row.session.id);
-      const [present, totals] = await Promise.all([presentCounts(db, ids), sessionTotals(db, ids)]);
+      const asked = await questionsAsked(db, ids);
       const last = page.at(-1);
       return {
         items: page.map(({ session }) => ({
           ...view(session),
           summary: {
-            attendeesNow: present.get(session.id) ?? 0,
-            peakAttendees: totals.get(session.id)?.peakAttendees ?? 0,
-            questions: totals.get(session.id)?.questionsAsked ?? 0,
+            attendeesNow: session.attendeesPresent,
+            peakAttendees: session.attendeesPeak,
+            questions: asked.get(session.id) ?? 0,
           },
         })),
         nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursorAt, last.session.id) : null,
@@ -229,10 +228,7 @@ async function insertWithFreshCode(
         insertSession(savepoint, { ...values, joinCode: newJoinCode() }),
       );
     } catch (error) {
-      const code =
-        (error as { cause?: { code?: string }; code?: string }).cause?.code ??
-        (error as { code?: string }).code;
-      if (code !== UNIQUE_VIOLATION || attempt >= JOIN_CODE_ATTEMPTS) throw error;
+      if (sqlState(error) !== UNIQUE_VIOLATION || attempt >= JOIN_CODE_ATTEMPTS) throw error;
     }
   }
 }
@@ -281,10 +277,7 @@ function view(row: SessionRow): SessionView {
   };
 }
 
-/**
- * The session row, locked until the caller's transaction ends: what the attendees module takes a seat under,
- * so concurrent joins into one session are counted one at a time.
- */
-export function lockSession(tx: Executor, sessionId: string): Promise<SessionRow | null> {
-  return findSession(tx, sessionId, { lock: true });
+/** The session row as committed (no lock), for the attendees module's join; no authorization (joining is public). */
+export function sessionRow(db: Executor, sessionId: string): Promise<SessionRow | null> {
+  return findSession(db, sessionId);
 }

@@ -34,6 +34,12 @@ export const sessions = pgTable(
     status: sessionStatus().notNull().default("draft"),
     joinCode: text().notNull(),
     capacity: integer().notNull().default(500),
+    /**
+     * Attendees present now (connected or reconnecting) and the most there ever were at once. Kept by the
+     * `attendees_seats` trigger, which also refuses a seat beyond capacity: never written by the application.
+     */
+    attendeesPresent: integer().notNull().default(0),
+    attendeesPeak: integer().notNull().default(0),
     settings: jsonb()
       .$type<StoredSessionSettings>()
       .notNull()
@@ -54,6 +60,7 @@ export const sessions = pgTable(
     index("sessions_owner_status_idx").on(t.ownerId, t.status, t.createdAt.desc(), t.id.desc()),
     index("sessions_workspace_status_idx").on(t.workspaceId, t.status, t.createdAt.desc(), t.id.desc()),
     check("sessions_capacity_range", sql`${t.capacity} between 1 and 100000`),
+    check("sessions_attendees_present_non_negative", sql`${t.attendeesPresent} >= 0`),
     check("sessions_title_length", sql`char_length(${t.title}) between 1 and 200`),
     check("sessions_join_code_format", sql`${t.joinCode} ~ '^[A-Z0-9]{4,12}$'`),
     check(
