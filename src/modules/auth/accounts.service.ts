@@ -15,6 +15,14 @@ export function createAccounts({ db }: { db: Database }) {
       return new Map(rows.map((row) => [row.id, row.name]));
     },
     listWorkspaces: (userId: string) => listUserWorkspaces(db, userId),
+    /**
+     * The user's own personal workspace: where a session goes when none is named. Not just any personal
+     * workspace the user belongs to: someone invited into another's personal workspace must not create there.
+     */
+    async personalWorkspaceId(userId: string): Promise<string | null> {
+      const own = (await listUserWorkspaces(db, userId)).find((w) => w.personal && w.role === "owner");
+      return own?.id ?? null;
+    },
     async isWorkspaceMember(workspaceId: string, userId: string): Promise<boolean> {
       return (await findWorkspaceMember(db, workspaceId, userId)) !== null;
     },
