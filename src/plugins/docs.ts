@@ -2,7 +2,8 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
+import { jsonSchemaTransformObject } from "fastify-type-provider-zod";
+import { jsonSchemaTransformWithExamples } from "./docs.examples.js";
 
 /** OpenAPI 3.1 generated from the routes' Zod schemas: JSON at /api/docs/json, a browsable page at /api/docs. */
 async function docsPlugin(app: FastifyInstance, options: { version: string }) {
@@ -33,7 +34,8 @@ async function docsPlugin(app: FastifyInstance, options: { version: string }) {
         },
       },
     },
-    transform: jsonSchemaTransform,
+    // Response examples are moved onto their media type objects (see docs.examples.ts).
+    transform: jsonSchemaTransformWithExamples,
     // Schemas given an id with `.meta({ id })` become named components, referenced from every route using them.
     transformObject: jsonSchemaTransformObject,
   });

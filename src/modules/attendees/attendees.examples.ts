@@ -53,7 +53,7 @@ export const attendeePageExample = {
       displayName: "Alan",
       status: "left" as const,
       joinedAt: "2026-03-12T16:06:10.554Z",
-      lastSeenAt: "2026-03-12T16:30:47.002Z",
+      lastSeenAt: "2026-03-12T16:30:41.377Z",
       leftAt: "2026-03-12T16:30:47.002Z",
       questionsAsked: 0,
       votesCast: 3,

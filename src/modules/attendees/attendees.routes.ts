@@ -1,9 +1,27 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ANY_CREDENTIAL } from "../../plugins/auth.js";
+import { AppError } from "../../lib/errors.js";
+import { problemResponses, validationFailed, withExamples } from "../../plugins/docs.examples.js";
+import { authenticationRequired } from "../auth/policy.js";
+import { EXAMPLE_SESSION_ID, EXAMPLE_SESSION_PATH } from "../sessions/sessions.examples.js";
+import { attendeePageExample, EXAMPLE_ATTENDEE_ID } from "./attendees.examples.js";
 import type { AttendeeModeration } from "./attendees.service.js";
 
-const attendeeParams = z.object({ id: z.uuid(), attendeeId: z.uuid() }).strict();
+const sessionId = z.uuid().meta({ examples: [EXAMPLE_SESSION_ID] });
+const attendeeParams = z
+  .object({ id: sessionId, attendeeId: z.uuid().meta({ examples: [EXAMPLE_ATTENDEE_ID] }) })
+  .strict();
+
+const attendeePath = `${EXAMPLE_SESSION_PATH}/attendees/${EXAMPLE_ATTENDEE_ID}`;
+const unauthenticated = authenticationRequired();
+const sessionNotFound = new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+const moderationRefusals = [
+  unauthenticated,
+  new AppError("FORBIDDEN", 403, "You may not do this (attendees.moderate)."),
+  sessionNotFound,
+  new AppError("ATTENDEE_NOT_FOUND", 404, "Attendee not found in this session."),
+];
 
 /** Moderation of attendees by the session's host, co-hosts and moderators. */
 export const attendeeRoutes: FastifyPluginAsyncZod<{ moderation: AttendeeModeration }> = async (
@@ -18,35 +36,64 @@ export const attendeeRoutes: FastifyPluginAsyncZod<{ moderation: AttendeeModerat
         tags: ["attendees"],
         summary:
           "The session's attendees by join time, with status and engagement (host, co-hosts, moderators)",
+        description:
+          "Needs `attendees.read` (API key scope `attendees:read`). Oldest first (`joinedAt`, then `id`), in " +
+          "keyset pages: pass `nextCursor` as `cursor`; null on the last page. Engagement: questions asked and " +
+          "votes cast. Attendees who left, were removed or banned are listed with status `left`.",
         security: ANY_CREDENTIAL,
-        params: z.object({ id: z.uuid() }).strict(),
+        params: z.object({ id: sessionId }).strict(),
         querystring: z
           .object({
             status: z
               .string()
+              .meta({ examples: ["connected,reconnecting"] })
               .transform((value) => value.split(",").map((item) => item.trim()))
               .pipe(z.array(z.enum(["connected", "reconnecting", "disconnected", "left"])).min(1))
-              .optional(),
-            cursor: z.string().max(200).optional(),
-            limit: z.coerce.number().int().min(1).max(200).default(50),
+              .optional()
+              .meta({ description: "comma-separated statuses" }),
+            cursor: z
+              .string()
+              .max(200)
+              .optional()
+              .meta({
+                description: "`nextCursor` of the previous page",
+                examples: [attendeePageExample.nextCursor],
+              }),
+            limit: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(200)
+              .default(50)
+              .meta({ examples: [50] }),
           })
           .strict(),
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                id: z.uuid(),
-                displayName: z.string(),
-                status: z.enum(["connected", "reconnecting", "disconnected", "left"]),
-                joinedAt: z.iso.datetime(),
-                lastSeenAt: z.iso.datetime(),
-                leftAt: z.iso.datetime().nullable(),
-                questionsAsked: z.int(),
-                votesCast: z.int(),
-              }),
-            ),
-            nextCursor: z.string().nullable(),
-          }),
+          200: withExamples(
+            z.object({
+              items: z.array(
+                z.object({
+                  id: z.uuid(),
+                  displayName: z.string(),
+                  status: z.enum(["connected", "reconnecting", "disconnected", "left"]),
+                  joinedAt: z.iso.datetime(),
+                  lastSeenAt: z.iso.datetime(),
+                  leftAt: z.iso.datetime().nullable(),
+                  questionsAsked: z.int(),
+                  votesCast: z.int(),
+                }),
+              ),
+              nextCursor: z.string().nullable(),
+            }),
+            [attendeePageExample],
+          ),
+          ...problemResponses(
+            `${EXAMPLE_SESSION_PATH}/attendees`,
+            validationFailed({ path: "querystring.cursor", message: "not a cursor this API returned" }),
+            unauthenticated,
+            new AppError("FORBIDDEN", 403, "You may not do this (attendees.read)."),
+            sessionNotFound,
+          ),
         },
       },
     },
@@ -60,9 +107,16 @@ export const attendeeRoutes: FastifyPluginAsyncZod<{ moderation: AttendeeModerat
       schema: {
         tags: ["attendees"],
         summary: "Ban an attendee: its tokens stop working on every instance",
+        description:
+          "Needs `attendees.moderate` (API key scope `attendees:moderate`). The attendee is marked banned and " +
+          "`left` (its seat is free), `attendee.banned` is logged, then every instance refuses its tokens " +
+          "(401 `ATTENDEE_TOKEN_REVOKED`); it cannot rejoin with them. Banning again is harmless.",
         security: ANY_CREDENTIAL,
         params: attendeeParams,
-        response: { 204: z.null() },
+        response: {
+          204: z.null().meta({ description: "Banned" }),
+          ...problemResponses(`${attendeePath}/ban`, ...moderationRefusals),
+        },
       },
     },
     async (request, reply) => {
@@ -78,9 +132,15 @@ export const attendeeRoutes: FastifyPluginAsyncZod<{ moderation: AttendeeModerat
       schema: {
         tags: ["attendees"],
         summary: "Remove an attendee from the session: its tokens stop working",
+        description:
+          "Needs `attendees.moderate`. Like a ban, but recorded as a removal (`attendee.removed`): the person " +
+          "may join again, as a new attendee. Removing again is harmless.",
         security: ANY_CREDENTIAL,
         params: attendeeParams,
-        response: { 204: z.null() },
+        response: {
+          204: z.null().meta({ description: "Removed" }),
+          ...problemResponses(attendeePath, ...moderationRefusals),
+        },
       },
     },
     async (request, reply) => {

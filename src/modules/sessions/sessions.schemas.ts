@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+  EXAMPLE_JOIN_CODE,
+  EXAMPLE_SESSION_ID,
+  EXAMPLE_WORKSPACE_ID,
+  sessionPageExample,
+} from "./sessions.examples.js";
 import { sessionSettingsSchema } from "./sessions.settings.js";
 
 const title = z.string().trim().min(1).max(200);
@@ -45,7 +51,7 @@ export const updateSessionBody = z
   .strict()
   .refine((body) => Object.keys(body).length > 0, "send at least one field to change");
 
-export const sessionParams = z.object({ id: z.uuid() }).strict();
+export const sessionParams = z.object({ id: z.uuid().meta({ examples: [EXAMPLE_SESSION_ID] }) }).strict();
 
 export const sessionSchema = z
   .object({
@@ -69,17 +75,38 @@ export const sessionSchema = z
 
 export const listSessionsQuery = z
   .object({
+    // Examples of a transformed value go on its input side: Zod leaves a pipe's own out of input schemas.
     status: z
       .string()
+      .meta({ examples: ["live,scheduled"] })
       .transform((value) => value.split(",").map((item) => item.trim()))
       .pipe(z.array(z.enum(["draft", "scheduled", "live", "ended"])).min(1))
       .optional()
       .meta({ description: "comma-separated statuses, e.g. `live,scheduled`" }),
-    workspaceId: z.uuid().optional(),
-    createdFrom: z.iso.datetime({ offset: true }).optional(),
-    createdTo: z.iso.datetime({ offset: true }).optional(),
-    cursor: z.string().max(200).optional().meta({ description: "`nextCursor` of the previous page" }),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    workspaceId: z
+      .uuid()
+      .optional()
+      .meta({ examples: [EXAMPLE_WORKSPACE_ID] }),
+    createdFrom: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: "created at or after", examples: ["2026-03-01T00:00:00Z"] }),
+    createdTo: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: "created before", examples: ["2026-04-01T00:00:00Z"] }),
+    cursor: z
+      .string()
+      .max(200)
+      .optional()
+      .meta({ description: "`nextCursor` of the previous page", examples: [sessionPageExample.nextCursor] }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .meta({ examples: [20] }),
   })
   .strict();
 
@@ -108,6 +135,7 @@ export const joinCodeParams = z
     // Typed by people: accepted in any case, compared in upper case.
     code: z
       .string()
+      .meta({ examples: [EXAMPLE_JOIN_CODE] })
       .transform((code) => code.trim().toUpperCase())
       .pipe(z.string().regex(/^[A-Z0-9]{4,12}$/, "a join code is 4 to 12 letters and digits")),
   })
