@@ -30,6 +30,11 @@ import { attendeeRoutes } from "./modules/attendees/attendees.routes.js";
 import { startPresenceSweeper } from "./modules/attendees/presence-sweeper.js";
 import { createAttendeeModeration } from "./modules/attendees/attendees.service.js";
 import auth from "./plugins/auth.js";
+import metrics from "./plugins/metrics.js";
+import type { Publish } from "./lib/domain-events.js";
+import { createRealtime, type Realtime } from "./realtime/io.js";
+import { snapshotHandler } from "./modules/sessions/sessions.socket.js";
+import { presenceReportHandler } from "./modules/attendees/attendees.socket.js";
 import docs from "./plugins/docs.js";
 import { actorLimit, rateLimit } from "./plugins/rate-limit.js";
 import security from "./plugins/security.js";
@@ -48,6 +53,8 @@ declare module "fastify" {
     lifecycle: Lifecycle;
     /** Identity services of this instance, for what is not an HTTP route (the real-time handshake, tests). */
     authServices: AuthServices;
+    /** Socket.io on this app's HTTP server, and the publisher services announce changes through. */
+    realtime: Realtime;
   }
 }
 
@@ -97,11 +104,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const authServices = createAuthServices({ config, secret, db: database.db, redis, logger });
   await authServices.start();
   app.decorate("authServices", authServices);
+  // Services announce committed changes through this; the real-time layer, built below, sends them out.
+  const outlet: { realtime?: Realtime } = {};
+  const publish: Publish = (event) => outlet.realtime?.publisher.publish(event);
   const stopSweeper = startPresenceSweeper({
     db: database.db,
     graceMs: config.presence.graceMs,
     intervalMs: config.presence.sweepIntervalMs,
     logger,
+    publish,
   });
   app.addHook("onClose", async () => stopSweeper());
   app.addHook("onClose", () => authServices.close());
@@ -119,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trustedOrigins: config.auth.trustedOrigins,
   });
   await app.register(actorLimit, { config: config.rateLimit, redis });
+  await app.register(metrics, { token: config.metricsToken });
 
   const checks: DependencyCheck[] = [{ name: "database", check: () => database.pool.query("select 1") }];
   if (redis) checks.push({ name: "redis", check: () => redis.ping() });
@@ -134,24 +146,45 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const accounts = createAccounts({ db: database.db });
   await app.register(meRoutes, { accounts });
   await app.register(apiKeyRoutes, { keys: authServices.apiKeys });
+  const sessions = createSessions({ db: database.db, sessionAccess, accounts, publish });
+  const attendance = createAttendance({ db: database.db, tokens: authServices.attendeeTokens, publish });
   await app.register(sessionRoutes, {
-    sessions: createSessions({ db: database.db, sessionAccess, accounts }),
+    sessions,
     joinLookup: { max: config.rateLimit.joinLookupMax, windowMs: config.rateLimit.windowMs },
   });
   await app.register(sessionMemberRoutes, {
     members: createSessionMembers({ db: database.db, sessionAccess, accounts }),
   });
-  await app.register(attendanceRoutes, {
-    attendance: createAttendance({ db: database.db, tokens: authServices.attendeeTokens }),
-  });
+  await app.register(attendanceRoutes, { attendance });
   await app.register(attendeeRoutes, {
     moderation: createAttendeeModeration({
       db: database.db,
       sessionAccess,
       revocations: authServices.revocations,
       logger,
+      publish,
     }),
   });
+
+  const live = createRealtime({
+    httpServer: app.server,
+    config,
+    redis,
+    logger,
+    registry: app.metrics,
+    authenticator: authServices.authenticator,
+    sessionAccess,
+    sessions,
+    attendance,
+    handlers: {
+      "session:snapshot": snapshotHandler(sessions),
+      "presence:report": presenceReportHandler(attendance),
+    },
+  });
+  outlet.realtime = live;
+  app.decorate("realtime", live);
+  // Sockets close before the HTTP server does: an open WebSocket would hold its close forever.
+  app.addHook("preClose", () => live.close());
 
   return app;
 }

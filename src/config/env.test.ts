@@ -37,6 +37,12 @@ const EVERY_VARIABLE = {
   PRESENCE_GRACE_MS: "30000",
   PRESENCE_SWEEP_INTERVAL_MS: "5000",
   RATE_LIMIT_JOIN_LOOKUP_MAX: "7",
+  REALTIME_EVENTS_PER_SECOND: "5",
+  REALTIME_EVENT_BURST: "12",
+  REALTIME_FLOOD_DISCONNECT_AFTER: "20",
+  REALTIME_CONNECTIONS_PER_MINUTE: "90",
+  REALTIME_COALESCE_MS: "500",
+  METRICS_TOKEN: "metrics-token-0123456789",
 };
 
 const TIMEOUT_VARIABLES = [
@@ -89,6 +95,14 @@ describe("configuration", () => {
       },
       presence: { graceMs: 60_000, sweepIntervalMs: 15_000 },
       rateLimit: { windowMs: 60_000, ipMax: 3000, actorMax: 300, signInMax: 10, joinLookupMax: 120 },
+      realtime: {
+        eventsPerSecond: 10,
+        eventBurst: 30,
+        floodDisconnectAfter: 50,
+        connectionsPerMinute: 600,
+        coalesceMs: 250,
+      },
+      metricsToken: undefined,
     });
   });
 
@@ -133,6 +147,14 @@ describe("configuration", () => {
       },
       presence: { graceMs: 30_000, sweepIntervalMs: 5_000 },
       rateLimit: { windowMs: 30_000, ipMax: 100, actorMax: 50, signInMax: 5, joinLookupMax: 7 },
+      realtime: {
+        eventsPerSecond: 5,
+        eventBurst: 12,
+        floodDisconnectAfter: 20,
+        connectionsPerMinute: 90,
+        coalesceMs: 500,
+      },
+      metricsToken: "metrics-token-0123456789",
     });
   });
 

@@ -113,6 +113,16 @@ const envSchema = z.object({
   RATE_LIMIT_SIGN_IN_MAX: positiveInt.default(10),
   // Looking up a session by join code: enough for a venue behind one address, too few to enumerate codes.
   RATE_LIMIT_JOIN_LOOKUP_MAX: positiveInt.default(120),
+
+  // Real-time: per socket, a sustained event rate with a burst allowance; a socket refused this many times in
+  // ten seconds is disconnected. New connections per address and per minute (a venue shares one address).
+  REALTIME_EVENTS_PER_SECOND: positiveInt.max(10_000).default(10),
+  REALTIME_EVENT_BURST: positiveInt.max(100_000).default(30),
+  REALTIME_FLOOD_DISCONNECT_AFTER: positiveInt.default(50),
+  REALTIME_CONNECTIONS_PER_MINUTE: positiveInt.default(600),
+  // How often coalesced updates (attendee counts) go out per session, at most.
+  REALTIME_COALESCE_MS: durationMs.default(250),
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -161,6 +171,15 @@ export interface Config {
   /** Attendees silent for `graceMs` are marked disconnected by a sweep every `sweepIntervalMs` (one instance). */
   presence: { graceMs: number; sweepIntervalMs: number };
   rateLimit: { windowMs: number; ipMax: number; actorMax: number; signInMax: number; joinLookupMax: number };
+  realtime: {
+    eventsPerSecond: number;
+    eventBurst: number;
+    floodDisconnectAfter: number;
+    connectionsPerMinute: number;
+    coalesceMs: number;
+  };
+  /** Bearer token /api/metrics requires; absent: the metrics are open (keep them on an internal network). */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -244,6 +263,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signInMax: env.RATE_LIMIT_SIGN_IN_MAX,
       joinLookupMax: env.RATE_LIMIT_JOIN_LOOKUP_MAX,
     },
+    realtime: {
+      eventsPerSecond: env.REALTIME_EVENTS_PER_SECOND,
+      eventBurst: env.REALTIME_EVENT_BURST,
+      floodDisconnectAfter: env.REALTIME_FLOOD_DISCONNECT_AFTER,
+      connectionsPerMinute: env.REALTIME_CONNECTIONS_PER_MINUTE,
+      coalesceMs: env.REALTIME_COALESCE_MS,
+    },
+    metricsToken: env.METRICS_TOKEN,
   };
 }
 
@@ -274,5 +301,5 @@ function oauthClient(
 
 // URLs may carry passwords: never echo them back in an error message.
 function redact(name: string, value: string | undefined): string | undefined {
-  return name.endsWith("_URL") || name.endsWith("_SECRET") ? "<redacted>" : value;
+  return name.endsWith("_URL") || name.endsWith("_SECRET") || name.endsWith("_TOKEN") ? "<redacted>" : value;
 }

@@ -2,12 +2,15 @@ import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
 import { sqlState } from "../../lib/sql-state.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
-import type { Actor } from "../auth/actor.js";
+import type { Actor, AttendeeActor } from "../auth/actor.js";
+import { ignoreEvents, type Publish } from "../../lib/domain-events.js";
 import { sessionRow } from "../sessions/sessions.service.js";
 import { parseStoredSettings } from "../sessions/sessions.settings.js";
 import type { AttendeeTokens } from "./attendee-token.js";
 import {
+  findPeerId,
   reseatAttendee,
+  touchAttendees,
   seatNewAttendee,
   touchPresence,
   unseatAttendee,
@@ -31,8 +34,34 @@ const SEAT_REFUSED = { full: "PD001", ended: "PD002", notOpen: "PD003" } as cons
  * arrive at once, and each join is one statement: the row lock is never held across a round trip. A join is
  * answered only after its commit (and its `attendee.joined` event) are in.
  */
-export function createAttendance(deps: { db: Database; tokens: AttendeeTokens }) {
-  const { db, tokens } = deps;
+export function createAttendance(deps: { db: Database; tokens: AttendeeTokens; publish?: Publish }) {
+  const { db, tokens, publish = ignoreEvents } = deps;
+
+  /** Records a presence change; resolves to the previous status. Refuses a seat beyond capacity. */
+  async function changePresence(
+    actor: AttendeeActor,
+    status: PresenceStatus,
+    quality?: Record<string, number>,
+  ): Promise<string> {
+    const previous = await takeSeat(() =>
+      db.transaction(async (tx) => {
+        const touched = await touchPresence(tx, actor.attendeeId, status);
+        if (!touched)
+          throw new AppError("ATTENDEE_LEFT", 409, "This attendee has left; join the session again.");
+        if (touched.previous !== status) {
+          await appendSessionEvent(tx, {
+            sessionId: actor.sessionId,
+            type: "attendee.status",
+            actor,
+            payload: { attendeeId: actor.attendeeId, from: touched.previous, to: status, quality },
+          });
+        }
+        return touched.previous;
+      }),
+    );
+    if (previous !== status) publish({ type: "attendees.changed", sessionId: actor.sessionId });
+    return previous;
+  }
 
   return {
     async join(
@@ -59,6 +88,8 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens })
         });
         return { attendee, rejoined: false };
       });
+      if (!seated.rejoined) publish({ type: "attendee.joined", sessionId, attendee: seated.attendee });
+      publish({ type: "attendees.changed", sessionId });
       const issued = await tokens.issue({ attendeeId: seated.attendee.id, sessionId });
       return {
         attendee: { ...seated.attendee, status: "connected" },
@@ -80,34 +111,43 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens })
       if (actor.kind !== "attendee") {
         throw new AppError("FORBIDDEN", 403, "Only an attendee reports its own connection state.");
       }
-      await takeSeat(() =>
-        db.transaction(async (tx) => {
-          const touched = await touchPresence(tx, actor.attendeeId, input.status);
-          if (!touched)
-            throw new AppError("ATTENDEE_LEFT", 409, "This attendee has left; join the session again.");
-          if (touched.previous !== input.status) {
-            await appendSessionEvent(tx, {
-              sessionId: actor.sessionId,
-              type: "attendee.status",
-              actor,
-              payload: {
-                attendeeId: actor.attendeeId,
-                from: touched.previous,
-                to: input.status,
-                quality: input.quality,
-              },
-            });
-          }
-        }),
-      );
+      await changePresence(actor, input.status, input.quality);
     },
+
+    /**
+     * A real-time connection of the attendee opened: it is connected (taking its seat back if it had lost it).
+     * Resolves to its peer id.
+     */
+    async socketConnected(actor: AttendeeActor): Promise<{ peerId: string }> {
+      await changePresence(actor, "connected");
+      const peerId = await findPeerId(db, actor.attendeeId);
+      if (!peerId)
+        throw new AppError("ATTENDEE_LEFT", 409, "This attendee has left; join the session again.");
+      return { peerId };
+    },
+
+    /**
+     * Its last real-time connection closed: it is reconnecting and keeps its seat until the presence sweeper
+     * finds it silent past the grace period. Nothing to do if it left meanwhile.
+     */
+    async socketDisconnected(actor: AttendeeActor): Promise<void> {
+      await changePresence(actor, "reconnecting").catch((error: unknown) => {
+        if (!(error instanceof AppError)) throw error;
+      });
+    },
+
+    /** Signs of life for attendees whose sockets are open on this instance (one statement). */
+    keepAlive: (attendeeIds: string[]) => touchAttendees(db, attendeeIds),
 
     /** Leaving frees the seat; the token stays good for coming back (the same attendee, its questions and votes). */
     async leave(actor: Actor, sessionId: string): Promise<void> {
       if (actor.kind !== "attendee" || actor.sessionId !== sessionId) {
         throw new AppError("FORBIDDEN", 403, "Leave with the attendee token of this session.");
       }
-      await unseatAttendee(db, actor.attendeeId);
+      if (await unseatAttendee(db, actor.attendeeId)) {
+        publish({ type: "attendee.left", sessionId, attendeeId: actor.attendeeId, reason: "left" });
+        publish({ type: "attendees.changed", sessionId });
+      }
     },
   };
 }

@@ -154,3 +154,21 @@ export function listAttendees(
     .orderBy(asc(attendees.joinedAt), asc(attendees.id))
     .limit(query.limit + 1);
 }
+
+export async function findPeerId(db: Executor, attendeeId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ peerId: attendees.peerId })
+    .from(attendees)
+    .where(eq(attendees.id, attendeeId))
+    .limit(1);
+  return row?.peerId ?? null;
+}
+
+/** Refreshes the last sign of life of these attendees while they are present (no status change, no event). */
+export async function touchAttendees(db: Executor, attendeeIds: string[]): Promise<void> {
+  if (attendeeIds.length === 0) return;
+  await db
+    .update(attendees)
+    .set({ lastSeenAt: sql`now()` })
+    .where(and(inArray(attendees.id, attendeeIds), inArray(attendees.status, ["connected", "reconnecting"])));
+}

@@ -3,6 +3,7 @@ import type { Database } from "../../db/client.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
 import type { Actor } from "../auth/actor.js";
+import { ignoreEvents, type Publish } from "../../lib/domain-events.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
 import type { AttendeeRevocations } from "./attendee-revocations.js";
@@ -18,8 +19,9 @@ export function createAttendeeModeration(deps: {
   sessionAccess: SessionAccess;
   revocations: AttendeeRevocations;
   logger: Logger;
+  publish?: Publish;
 }) {
-  const { db, sessionAccess, revocations, logger } = deps;
+  const { db, sessionAccess, revocations, logger, publish = ignoreEvents } = deps;
 
   async function sanction(
     actor: Actor,
@@ -28,14 +30,25 @@ export function createAttendeeModeration(deps: {
     kind: Sanction,
   ): Promise<void> {
     await sessionAccess.authorize(actor, "attendees.moderate", sessionId);
-    await db.transaction(async (tx) => {
+    const changed = await db.transaction(async (tx) => {
       const outcome = await sanctionAttendee(tx, sessionId, attendeeId, kind, new Date());
       if (outcome === "missing")
         throw new AppError("ATTENDEE_NOT_FOUND", 404, "Attendee not found in this session.");
-      if (outcome === "unchanged") return;
+      if (outcome === "unchanged") return false;
       const type = kind === "ban" ? "attendee.banned" : "attendee.removed";
       await appendSessionEvent(tx, { sessionId, type, actor, payload: { attendeeId } });
+      return true;
     });
+    if (changed) {
+      // Its open sockets are told and closed on every instance; the staff sees it go.
+      publish({
+        type: "attendee.left",
+        sessionId,
+        attendeeId,
+        reason: kind === "ban" ? "banned" : "removed",
+      });
+      publish({ type: "attendees.changed", sessionId });
+    }
     // Committed: from here the database refuses the attendee on every instance's next load; tell them now.
     await revocations.revoke(attendeeId).catch((error: unknown) => {
       logger.warn(

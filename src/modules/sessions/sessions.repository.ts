@@ -108,3 +108,24 @@ export async function listVisibleSessions(db: Executor, query: SessionPageQuery)
     .orderBy(desc(sessions.createdAt), desc(sessions.id))
     .limit(query.limit + 1);
 }
+
+export interface AttendeeCount {
+  sessionId: string;
+  count: number;
+  /** The database clock at the read, in microseconds: a later read of the same session has a larger one. */
+  version: number;
+}
+
+/** Attendees present now in these sessions (kept on the row by the seat trigger), in one query. */
+export async function readAttendeeCounts(db: Executor, sessionIds: string[]): Promise<AttendeeCount[]> {
+  if (sessionIds.length === 0) return [];
+  const rows = await db
+    .select({
+      sessionId: sessions.id,
+      count: sessions.attendeesPresent,
+      version: sql<string>`(extract(epoch from clock_timestamp()) * 1000000)::bigint`,
+    })
+    .from(sessions)
+    .where(inArray(sessions.id, sessionIds));
+  return rows.map((row) => ({ ...row, version: Number(row.version) }));
+}

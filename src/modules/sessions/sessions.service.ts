@@ -2,6 +2,7 @@ import type { Database, Executor } from "../../db/client.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
 import { sqlState } from "../../lib/sql-state.js";
+import { ignoreEvents, type Publish, type SessionState } from "../../lib/domain-events.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Accounts } from "../auth/accounts.service.js";
 import type { Actor } from "../auth/actor.js";
@@ -23,6 +24,8 @@ import {
   findSessionByJoinCode,
   insertSession,
   listVisibleSessions,
+  readAttendeeCounts,
+  type AttendeeCount,
   updateSession,
   type SessionRow,
 } from "./sessions.repository.js";
@@ -36,8 +39,13 @@ const UNIQUE_VIOLATION = "23505";
  * live → ended (ended is final). Start and end are safe to retry. Every change is appended to the session's
  * event log in its own transaction.
  */
-export function createSessions(deps: { db: Database; sessionAccess: SessionAccess; accounts: Accounts }) {
-  const { db, sessionAccess, accounts } = deps;
+export function createSessions(deps: {
+  db: Database;
+  sessionAccess: SessionAccess;
+  accounts: Accounts;
+  publish?: Publish;
+}) {
+  const { db, sessionAccess, accounts, publish = ignoreEvents } = deps;
 
   async function lockedForChange(tx: Executor, sessionId: string): Promise<SessionRow> {
     const row = await findSession(tx, sessionId, { lock: true });
@@ -122,6 +130,20 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
       };
     },
 
+    /**
+     * What a real-time client is sent on connecting: the session and its attendee count. The caller (the
+     * socket handshake) has authorized the actor with `session.read`.
+     */
+    async snapshot(sessionId: string): Promise<{ session: SessionState; attendees: AttendeeCount } | null> {
+      const row = await findSession(db, sessionId);
+      if (!row) return null;
+      const counts = await readAttendeeCounts(db, [sessionId]);
+      return { session: sessionState(row), attendees: counts[0]! };
+    },
+
+    /** Attendee counts of these sessions as committed now, versioned by the database clock. */
+    attendeeCounts: (sessionIds: string[]) => readAttendeeCounts(db, sessionIds),
+
     async get(actor: Actor, sessionId: string): Promise<SessionView> {
       await sessionAccess.authorize(actor, "session.read", sessionId);
       const row = await findSession(db, sessionId);
@@ -164,12 +186,16 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
         });
         return updated;
       });
+      publish({ type: "session.changed", session: sessionState(row) });
       return view(row);
     },
 
     async remove(actor: Actor, sessionId: string): Promise<void> {
       await sessionAccess.authorize(actor, "session.delete", sessionId);
-      if (await deleteSessionUnlessLive(db, sessionId)) return;
+      if (await deleteSessionUnlessLive(db, sessionId)) {
+        publish({ type: "session.deleted", sessionId });
+        return;
+      }
       const existing = await findSession(db, sessionId);
       if (!existing) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
       throw new AppError("SESSION_LIVE", 409, "A live session cannot be deleted; end it first.");
@@ -190,6 +216,8 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
         });
         return started;
       });
+      // Also on a retry: telling clients the state they already have again is harmless.
+      publish({ type: "session.changed", session: sessionState(row) });
       return view(row);
     },
 
@@ -210,6 +238,7 @@ export function createSessions(deps: { db: Database; sessionAccess: SessionAcces
         });
         return ended;
       });
+      publish({ type: "session.ended", session: sessionState(row) });
       return view(row);
     },
   };
@@ -256,6 +285,20 @@ const toSessionCursor = ({ at, id }: { at: string; id: string }) => ({ createdAt
 
 const sessionEnded = () =>
   new AppError("SESSION_ENDED", 409, "The session has ended; an ended session is final.");
+
+function sessionState(row: SessionRow): SessionState {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    scheduledAt: row.scheduledAt?.toISOString() ?? null,
+    startedAt: row.startedAt?.toISOString() ?? null,
+    endedAt: row.endedAt?.toISOString() ?? null,
+    settings: parseStoredSettings(row.settings),
+    version: row.version,
+  };
+}
 
 function view(row: SessionRow): SessionView {
   return {

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import type { SessionState } from "../lib/domain-events.js";
+import type { Actor } from "../modules/auth/actor.js";
+
+/**
+ * The real-time protocol: every event a server sends and every event a client may send, with its payload.
+ * docs/REALTIME.md describes each one (who may send or receive it, errors); change both together.
+ */
+
+export type SocketRole = "host" | "co_host" | "moderator" | "viewer" | "attendee";
+
+/** Attendee count of a session; `version` is the database time of the count (µs), so later counts win. */
+export interface AttendeeCount {
+  sessionId: string;
+  count: number;
+  version: number;
+}
+
+export interface Snapshot {
+  session: SessionState;
+  attendees: AttendeeCount;
+  you: { role: SocketRole; attendeeId: string | null; peerId: string | null };
+}
+
+export interface AttendeeSummary {
+  id: string;
+  displayName: string;
+  peerId: string;
+}
+
+export type RemovalReason = "banned" | "removed";
+
+export interface ServerToClientEvents {
+  /** Sent on every connection (and answered to `session:snapshot`): the whole state a client shows. */
+  "session:snapshot": (snapshot: Snapshot) => void;
+  "session:updated": (session: SessionState) => void;
+  /** The session ended (or was deleted); attendees are disconnected right after. */
+  "session:ended": (payload: {
+    sessionId: string;
+    reason: "ended" | "deleted";
+    session: SessionState | null;
+  }) => void;
+  /** Coalesced: a few times a second per session at most. */
+  "attendees:count": (count: AttendeeCount) => void;
+  /** Hosts, co-hosts and moderators only. */
+  "attendee:joined": (payload: { sessionId: string; attendee: AttendeeSummary }) => void;
+  /** Hosts, co-hosts and moderators only. */
+  "attendee:left": (payload: {
+    sessionId: string;
+    attendeeId: string;
+    reason: "left" | RemovalReason;
+  }) => void;
+  /** To the attendee a moderator banned or removed, just before it is disconnected. */
+  "you:removed": (payload: { sessionId: string; reason: RemovalReason }) => void;
+}
+
+export type AckError = { code: string; message: string };
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError };
+type Acked<P, T> = (payload: P, ack: (response: Ack<T>) => void) => void;
+
+/** Inbound payload schemas: strict (unknown fields refused), each with its size cap in bytes. */
+export const inbound = {
+  "session:snapshot": { schema: z.object({}).strict(), maxBytes: 64 },
+  "presence:report": {
+    schema: z
+      .object({
+        status: z.enum(["connected", "reconnecting"]).optional(),
+        quality: z
+          .object({
+            rttMs: z.number().min(0).max(60_000).optional(),
+            jitterMs: z.number().min(0).max(60_000).optional(),
+            packetLossPct: z.number().min(0).max(100).optional(),
+            bitrateKbps: z.number().min(0).max(1_000_000).optional(),
+            fps: z.number().min(0).max(240).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    maxBytes: 512,
+  },
+} as const;
+
+export type InboundEvent = keyof typeof inbound;
+export type InboundPayload<E extends InboundEvent> = z.infer<(typeof inbound)[E]["schema"]>;
+
+/** What each inbound event's acknowledgement carries when it succeeds. */
+export interface InboundResults {
+  /** Asks for a fresh snapshot (after missed events); attendees and staff alike. */
+  "session:snapshot": Snapshot;
+  /** An attendee's connection state and quality figures (attendees only). */
+  "presence:report": null;
+}
+
+export type ClientToServerEvents = {
+  [E in InboundEvent]: Acked<InboundPayload<E>, InboundResults[E]>;
+};
+
+/** What a socket carries once its handshake is accepted. */
+export interface SocketData {
+  sessionId: string;
+  role: SocketRole;
+  /** Whether it receives staff-only events (attendee list changes, pending questions). */
+  staff: boolean;
+  attendeeId: string | null;
+  peerId: string | null;
+  /** The actor as authenticated at the handshake (services authorize every inbound event with it). */
+  actor: Actor;
+  ip: string;
+}
+
+// Nothing travels between instances outside the adapter's own messages.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}
+
+/** The rooms a session's sockets are in: everyone, the staff, the attendees, and one per attendee. */
+export const rooms = {
+  session: (sessionId: string) => `session:${sessionId}`,
+  staff: (sessionId: string) => `session:${sessionId}:staff`,
+  attendees: (sessionId: string) => `session:${sessionId}:attendees`,
+  attendee: (attendeeId: string) => `attendee:${attendeeId}`,
+};
