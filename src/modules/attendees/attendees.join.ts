@@ -5,7 +5,6 @@ import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Actor, AttendeeActor } from "../auth/actor.js";
 import { ignoreEvents, type Publish } from "../../lib/domain-events.js";
 import { sessionRow } from "../sessions/sessions.service.js";
-import { parseStoredSettings } from "../sessions/sessions.settings.js";
 import type { AttendeeTokens } from "./attendee-token.js";
 import {
   findPeerId,
@@ -69,24 +68,32 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens; p
       sessionId: string,
       input: { name: string; email?: string },
     ): Promise<JoinResult> {
-      const session = await sessionRow(db, sessionId);
-      if (!session) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
-      if (session.status === "ended") throw sessionEnded();
-      if (session.status === "draft") throw sessionNotOpen();
-      const returning = actor.kind === "attendee" && actor.sessionId === sessionId ? actor.attendeeId : null;
       const seated = await takeSeat(async () => {
-        const back = returning ? await reseatAttendee(db, sessionId, returning) : null;
-        if (back) return { attendee: back, rejoined: true };
-        // A full session refuses newcomers without writing anything (the trigger would refuse them too).
-        if (session.attendeesPresent >= session.capacity) throw sessionFull();
-        const settings = parseStoredSettings(session.settings);
-        const attendee = await seatNewAttendee(db, {
+        const returning =
+          actor.kind === "attendee" && actor.sessionId === sessionId ? actor.attendeeId : null;
+        if (returning) {
+          const session = await sessionRow(db, sessionId);
+          if (!session) throw sessionNotFound();
+          if (session.status === "ended") throw sessionEnded();
+          if (session.status === "draft") throw sessionNotOpen();
+          const back = await reseatAttendee(db, sessionId, returning);
+          if (back) {
+            return {
+              attendee: back,
+              session: { title: session.title, status: session.status },
+              rejoined: true,
+            };
+          }
+        }
+        const seat = await seatNewAttendee(db, {
           sessionId,
           displayName: input.name,
-          // Stored only when the session asks for it: no personal data kept without a reason.
-          email: settings.collectAttendeeEmail ? (input.email ?? null) : null,
+          email: input.email ?? null,
         });
-        return { attendee, rejoined: false };
+        if (seat.outcome === "missing") throw sessionNotFound();
+        if (seat.outcome === "full") throw sessionFull();
+        if (seat.outcome === "closed") throw seat.status === "ended" ? sessionEnded() : sessionNotOpen();
+        return { attendee: seat.attendee, session: seat.session, rejoined: false };
       });
       if (!seated.rejoined) publish({ type: "attendee.joined", sessionId, attendee: seated.attendee });
       publish({ type: "attendees.changed", sessionId });
@@ -95,7 +102,7 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens; p
         attendee: { ...seated.attendee, status: "connected" },
         token: issued.token,
         expiresAt: issued.expiresAt.toISOString(),
-        session: { id: session.id, title: session.title, status: session.status },
+        session: { id: sessionId, ...seated.session },
         rejoined: seated.rejoined,
       };
     },
@@ -154,6 +161,7 @@ export function createAttendance(deps: { db: Database; tokens: AttendeeTokens; p
 
 export type Attendance = ReturnType<typeof createAttendance>;
 
+const sessionNotFound = () => new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
 const sessionFull = () =>
   new AppError("SESSION_FULL", 409, "This session is full; try again when a seat frees up.");
 const sessionEnded = () => new AppError("SESSION_ENDED", 410, "This session has ended.");

@@ -8,28 +8,56 @@ export interface SeatedAttendee {
   peerId: string;
 }
 
+export type NewSeat =
+  | { outcome: "seated"; attendee: SeatedAttendee; session: { title: string; status: "scheduled" | "live" } }
+  | { outcome: "full" }
+  | { outcome: "missing" }
+  | { outcome: "closed"; status: "draft" | "ended" };
+
 /**
- * A new attendee, seated and logged (`attendee.joined`) in one statement. The seat is taken by the
- * `attendees_seats` trigger at the end of the statement and the row lock it takes on the session lasts only
- * until this statement commits: no round trip to the application happens while concurrent joins wait on it.
- * A refused seat surfaces as SQLSTATE PD001 (full), PD002 (ended) or PD003 (not open).
+ * A new attendee, seated and logged (`attendee.joined`) in one statement, the session read included: one round
+ * trip per join. The seat is taken by the `attendees_seats` trigger at the end of the statement, and the row lock
+ * it takes on the session lasts only until this statement commits: no round trip to the application happens
+ * while concurrent joins wait on it. A session already full or not open is answered without writing anything;
+ * one that filled up (or closed) meanwhile is refused by the trigger as SQLSTATE PD001 (full), PD002 (ended) or
+ * PD003 (not open). The email is kept only when the session's settings ask for it (`collectAttendeeEmail`,
+ * false when absent, as in sessions.settings.ts).
  */
 export async function seatNewAttendee(
   db: Executor,
   values: { sessionId: string; displayName: string; email: string | null },
-): Promise<SeatedAttendee> {
-  const { rows } = await db.execute<{ id: string; display_name: string; peer_id: string }>(sql`
-    with seated as (
+): Promise<NewSeat> {
+  const { rows } = await db.execute<{
+    title: string;
+    status: "draft" | "scheduled" | "live" | "ended";
+    id: string | null;
+    display_name: string | null;
+    peer_id: string | null;
+  }>(sql`
+    with target as (
+      select id, title, status, attendees_present >= capacity as is_full,
+             coalesce((settings ->> 'collectAttendeeEmail')::boolean, false) as keeps_email
+      from sessions where id = ${values.sessionId}
+    ), seated as (
       insert into attendees (session_id, display_name, email)
-      values (${values.sessionId}, ${values.displayName}, ${values.email})
+      select id, ${values.displayName}, case when keeps_email then ${values.email}::text end
+      from target where not is_full and status in ('scheduled', 'live')
       returning id, session_id, display_name, peer_id
     ), logged as (
       insert into session_events (session_id, type, actor_type, actor_id, payload)
       select session_id, 'attendee.joined', 'attendee', id, jsonb_build_object('attendeeId', id) from seated
     )
-    select id, display_name, peer_id from seated`);
-  const row = rows[0]!;
-  return { id: row.id, displayName: row.display_name, peerId: row.peer_id };
+    select target.title, target.status, seated.id, seated.display_name, seated.peer_id
+    from target left join seated on true`);
+  const row = rows[0];
+  if (!row) return { outcome: "missing" };
+  if (row.status === "draft" || row.status === "ended") return { outcome: "closed", status: row.status };
+  if (!row.id) return { outcome: "full" };
+  return {
+    outcome: "seated",
+    attendee: { id: row.id, displayName: row.display_name!, peerId: row.peer_id! },
+    session: { title: row.title, status: row.status },
+  };
 }
 
 /** The attendee gone (left), its seat freed and `attendee.left` logged, in one statement. False if it already was. */
