@@ -14,6 +14,10 @@ declare module "fastify" {
     /** Who sent the request; ANONYMOUS until the authenticate hook ran, and on routes under /api/auth. */
     actor: Actor;
   }
+  interface FastifyContextConfig {
+    /** false: the route reads its own credential (e.g. /api/metrics); the Authorization header is not ours. */
+    authenticate?: false;
+  }
   interface FastifyInstance {
     /** preHandler for routes that need some credential: 401 for anonymous callers. */
     requireActor: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
@@ -91,6 +95,7 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions) {
     const { headers } = request;
     if (!headers.authorization && !headers["x-api-key"] && !headers.cookie) return done();
     if (request.url.startsWith(`${AUTH_PREFIX}/`)) return done();
+    if (request.routeOptions.config.authenticate === false) return done();
     authenticator.authenticate(credentialsOf(headers)).then((actor) => {
       request.actor = actor;
       done();

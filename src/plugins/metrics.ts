@@ -24,7 +24,7 @@ async function metricsPlugin(app: FastifyInstance, options: { token: string | un
   app.get(
     "/api/metrics",
     {
-      config: { cors: false, securityHeaders: false },
+      config: { cors: false, securityHeaders: false, authenticate: false },
       schema: { tags: ["health"], summary: "Prometheus metrics (text exposition format)", hide: false },
     },
     async (request, reply) => {
