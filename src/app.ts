@@ -33,7 +33,12 @@ import auth from "./plugins/auth.js";
 import metrics from "./plugins/metrics.js";
 import type { Publish } from "./lib/domain-events.js";
 import { createRealtime, type Realtime } from "./realtime/io.js";
-import { snapshotHandler } from "./modules/sessions/sessions.socket.js";
+import { createSnapshots, snapshotHandler } from "./realtime/snapshot.js";
+import { createQuestions } from "./modules/questions/questions.service.js";
+import { createQuestionTallies } from "./modules/questions/questions.tallies.js";
+import { createQuestionLimits } from "./modules/questions/questions.limits.js";
+import { questionRoutes } from "./modules/questions/questions.routes.js";
+import { submitHandler, voteHandler } from "./modules/questions/questions.socket.js";
 import { presenceReportHandler } from "./modules/attendees/attendees.socket.js";
 import docs from "./plugins/docs.js";
 import { actorLimit, rateLimit } from "./plugins/rate-limit.js";
@@ -166,6 +171,28 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }),
   });
 
+  const tallies = createQuestionTallies({
+    db: database.db,
+    intervalMs: config.realtime.coalesceMs,
+    logger,
+    publish,
+  });
+  app.addHook("onClose", () => tallies.close());
+  const questions = createQuestions({
+    db: database.db,
+    sessionAccess,
+    tallies,
+    limits: createQuestionLimits({
+      questionsPerMinute: config.qa.questionsPerMinute,
+      votesPerMinute: config.qa.votesPerMinute,
+      redis,
+    }),
+    editWindowMs: config.qa.editWindowMs,
+    publish,
+  });
+  await app.register(questionRoutes, { questions });
+
+  const snapshotOf = createSnapshots({ sessions, questions });
   const live = createRealtime({
     httpServer: app.server,
     config,
@@ -176,9 +203,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     sessionAccess,
     sessions,
     attendance,
+    snapshotOf,
     handlers: {
-      "session:snapshot": snapshotHandler(sessions),
+      "session:snapshot": snapshotHandler(snapshotOf),
       "presence:report": presenceReportHandler(attendance),
+      "question:submit": submitHandler(questions),
+      "question:vote": voteHandler(questions),
     },
   });
   outlet.realtime = live;

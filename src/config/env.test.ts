@@ -43,6 +43,9 @@ const EVERY_VARIABLE = {
   REALTIME_CONNECTIONS_PER_MINUTE: "90",
   REALTIME_COALESCE_MS: "500",
   METRICS_TOKEN: "metrics-token-0123456789",
+  QA_QUESTIONS_PER_MINUTE: "3",
+  QA_VOTES_PER_MINUTE: "40",
+  QA_EDIT_WINDOW_MS: "30000",
 };
 
 const TIMEOUT_VARIABLES = [
@@ -103,6 +106,7 @@ describe("configuration", () => {
         coalesceMs: 250,
       },
       metricsToken: undefined,
+      qa: { questionsPerMinute: 5, votesPerMinute: 120, editWindowMs: 120_000 },
     });
   });
 
@@ -155,6 +159,7 @@ describe("configuration", () => {
         coalesceMs: 500,
       },
       metricsToken: "metrics-token-0123456789",
+      qa: { questionsPerMinute: 3, votesPerMinute: 40, editWindowMs: 30_000 },
     });
   });
 

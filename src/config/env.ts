@@ -123,6 +123,11 @@ const envSchema = z.object({
   // How often coalesced updates (attendee counts) go out per session, at most.
   REALTIME_COALESCE_MS: durationMs.default(250),
   METRICS_TOKEN: z.string().min(16).optional(),
+
+  // Q&A: per attendee, questions and votes per minute; how long an author may edit its question.
+  QA_QUESTIONS_PER_MINUTE: positiveInt.default(5),
+  QA_VOTES_PER_MINUTE: positiveInt.default(120),
+  QA_EDIT_WINDOW_MS: durationMs.default(120_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -180,6 +185,7 @@ export interface Config {
   };
   /** Bearer token /api/metrics requires; absent: the metrics are open (keep them on an internal network). */
   metricsToken: string | undefined;
+  qa: { questionsPerMinute: number; votesPerMinute: number; editWindowMs: number };
 }
 
 export class ConfigError extends Error {
@@ -271,6 +277,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       coalesceMs: env.REALTIME_COALESCE_MS,
     },
     metricsToken: env.METRICS_TOKEN,
+    qa: {
+      questionsPerMinute: env.QA_QUESTIONS_PER_MINUTE,
+      votesPerMinute: env.QA_VOTES_PER_MINUTE,
+      editWindowMs: env.QA_EDIT_WINDOW_MS,
+    },
   };
 }
 

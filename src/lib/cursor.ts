@@ -21,7 +21,14 @@ export function decodeCursor(cursor: string): { at: string; id: string } {
   } catch {
     // refused below
   }
-  throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
+  throw badCursor();
+}
+
+/** The 400 for a cursor this API did not hand out (or one from another listing). */
+export function badCursor(): AppError {
+  return new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
     errors: [{ path: "querystring.cursor", message: "not a cursor this API returned" }],
   });
 }
+
+export const UUID_PATTERN = UUID;

@@ -17,6 +17,35 @@ export interface SessionState {
   version: number;
 }
 
+/** A question as clients see it. No author id: anonymity holds, and an attendee id is a credential's subject. */
+export interface QuestionView {
+  id: string;
+  sessionId: string;
+  text: string;
+  /** The asker's display name; null when asked anonymously. */
+  authorName: string | null;
+  anonymous: boolean;
+  status: "pending" | "visible" | "dismissed" | "withdrawn";
+  pinned: boolean;
+  answered: boolean;
+  answeredAt: string | null;
+  upvotes: number;
+  downvotes: number;
+  /** The `top` ranking score (Wilson lower bound; src/modules/questions/ranking.ts). */
+  score: number;
+  version: number;
+  createdAt: string;
+  editedAt: string | null;
+}
+
+export interface QuestionTally {
+  questionId: string;
+  upvotes: number;
+  downvotes: number;
+  score: number;
+  version: number;
+}
+
 export type DomainEvent =
   /** Created, edited, started: the new state. */
   | { type: "session.changed"; session: SessionState }
@@ -29,7 +58,12 @@ export type DomainEvent =
     }
   | { type: "attendee.left"; sessionId: string; attendeeId: string; reason: "left" | "banned" | "removed" }
   /** Someone took or freed a seat (join, leave, presence change): the count is sent, coalesced. */
-  | { type: "attendees.changed"; sessionId: string };
+  | { type: "attendees.changed"; sessionId: string }
+  /** Asked, edited, moderated: the new state. Who sees it follows from its status (see publish.ts). */
+  | { type: "question.changed"; question: QuestionView; authorAttendeeId: string | null; created: boolean }
+  | { type: "question.deleted"; sessionId: string; questionId: string }
+  /** Recounted tallies of one session's questions (coalesced: a few times a second at most). */
+  | { type: "questions.tallied"; sessionId: string; tallies: QuestionTally[] };
 
 export type Publish = (event: DomainEvent) => void;
 

@@ -16,7 +16,12 @@ export class AppError extends Error {
     readonly status: number,
     /** A human explanation of this occurrence; sent to the client, so never secrets or internals. */
     readonly detail: string,
-    readonly extras: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    readonly extras: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      /** RFC 9457 extension members: what a client needs to act on this error (e.g. the existing question's id). */
+      members?: Record<string, string | number | boolean | null>;
+    } = {},
   ) {
     super(detail);
     this.name = "AppError";

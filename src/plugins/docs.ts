@@ -21,6 +21,7 @@ async function docsPlugin(app: FastifyInstance, options: { version: string }) {
         { name: "auth", description: "Who is calling, and API keys" },
         { name: "sessions", description: "Sessions and the roles people hold in them" },
         { name: "attendees", description: "Attendees and their moderation" },
+        { name: "questions", description: "The Q&A board: asking, voting, moderation" },
       ],
       components: {
         securitySchemes: {

@@ -25,6 +25,8 @@ export interface Problem {
   instance?: string;
   requestId?: string;
   errors?: FieldError[];
+  /** Extension members of particular errors (RFC 9457 §3.2). */
+  [member: string]: unknown;
 }
 
 /** Fastify's own client errors, by their code, mapped to ours. */
@@ -91,6 +93,8 @@ function toAppError(error: unknown): AppError | undefined {
 /** The problem document for an error; `instance` and `requestId` when there is a request to name. */
 export function toProblem(error: AppError, request?: FastifyRequest): Problem {
   return {
+    // Extension members first: the standard ones below always win.
+    ...error.extras.members,
     type: `https://podium.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
     title: statusTitle(error.status),
     status: error.status,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SessionState } from "../lib/domain-events.js";
+import type { QuestionTally, QuestionView, SessionState } from "../lib/domain-events.js";
 import type { Actor } from "../modules/auth/actor.js";
 
 /**
@@ -16,9 +16,17 @@ export interface AttendeeCount {
   version: number;
 }
 
+/** A question in a snapshot or a list: as everyone sees it, plus what concerns the viewer. */
+export type ViewerQuestion = QuestionView & { mine: boolean; myVote: -1 | 0 | 1 };
+
 export interface Snapshot {
   session: SessionState;
   attendees: AttendeeCount;
+  /**
+   * The Q&A board: visible questions by `top` (pinned first), up to 500; an attendee's own pending questions;
+   * for staff, pending questions too.
+   */
+  questions: ViewerQuestion[];
   you: { role: SocketRole; attendeeId: string | null; peerId: string | null };
 }
 
@@ -50,6 +58,18 @@ export interface ServerToClientEvents {
     attendeeId: string;
     reason: "left" | RemovalReason;
   }) => void;
+  /** A new question: visible ones to everyone; pending ones to staff and their author only. */
+  "question:created": (question: QuestionView) => void;
+  /** Edited or moderated (approved, pinned, answered, …): to whoever may see it in its new state. */
+  "question:updated": (question: QuestionView) => void;
+  /** No longer on the board for this client (dismissed, withdrawn, deleted). */
+  "question:removed": (payload: {
+    sessionId: string;
+    questionId: string;
+    reason: "dismissed" | "withdrawn" | "deleted";
+  }) => void;
+  /** Coalesced vote tallies of the session's questions that changed, with their versions. */
+  "question:tallies": (payload: { sessionId: string; tallies: QuestionTally[] }) => void;
   /** To the attendee a moderator banned or removed, just before it is disconnected. */
   "you:removed": (payload: { sessionId: string; reason: RemovalReason }) => void;
 }
@@ -61,6 +81,16 @@ type Acked<P, T> = (payload: P, ack: (response: Ack<T>) => void) => void;
 /** Inbound payload schemas: strict (unknown fields refused), each with its size cap in bytes. */
 export const inbound = {
   "session:snapshot": { schema: z.object({}).strict(), maxBytes: 64 },
+  "question:submit": {
+    schema: z.object({ text: z.string().max(2_000), anonymous: z.boolean().optional() }).strict(),
+    maxBytes: 8_400,
+  },
+  "question:vote": {
+    schema: z
+      .object({ questionId: z.uuid(), value: z.union([z.literal(1), z.literal(0), z.literal(-1)]) })
+      .strict(),
+    maxBytes: 128,
+  },
   "presence:report": {
     schema: z
       .object({
@@ -90,6 +120,10 @@ export interface InboundResults {
   "session:snapshot": Snapshot;
   /** An attendee's connection state and quality figures (attendees only). */
   "presence:report": null;
+  /** Asks a question (attendees); the question as stored (pending when held for moderation). */
+  "question:submit": ViewerQuestion;
+  /** Votes +1 / -1 or retracts (0) (attendees); acknowledged once committed. */
+  "question:vote": { questionId: string; myVote: -1 | 0 | 1 };
 }
 
 export type ClientToServerEvents = {

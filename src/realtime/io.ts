@@ -13,6 +13,7 @@ import { decideSession } from "../modules/auth/policy.js";
 import type { Attendance } from "../modules/attendees/attendees.join.js";
 import type { SessionAccess } from "../modules/sessions/session-access.service.js";
 import type { Sessions } from "../modules/sessions/sessions.service.js";
+import type { SnapshotOf } from "./snapshot.js";
 import { createDispatcher, type Handlers } from "./dispatch.js";
 import {
   rooms,
@@ -49,7 +50,9 @@ export interface RealtimeDeps {
   registry: Registry;
   authenticator: Authenticator;
   sessionAccess: SessionAccess;
-  sessions: Pick<Sessions, "snapshot" | "attendeeCounts">;
+  sessions: Pick<Sessions, "attendeeCounts">;
+  /** The state sent to every socket on connecting (see snapshot.ts). */
+  snapshotOf: SnapshotOf;
   attendance: Pick<Attendance, "socketConnected" | "socketDisconnected" | "keepAlive">;
   /** Inbound event handlers, by event: each module contributes its own (sessions.socket.ts, …). */
   handlers: Handlers;
@@ -166,13 +169,10 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     if (data.attendeeId)
       attendeeSockets.set(data.attendeeId, (attendeeSockets.get(data.attendeeId) ?? 0) + 1);
     socket.use(dispatch(socket));
-    sessions.snapshot(data.sessionId).then(
+    deps.snapshotOf(data).then(
       (snapshot) => {
         if (!snapshot) return void socket.disconnect(true);
-        socket.emit("session:snapshot", {
-          ...snapshot,
-          you: { role: data.role, attendeeId: data.attendeeId, peerId: data.peerId },
-        });
+        socket.emit("session:snapshot", snapshot);
       },
       (error: unknown) => logger.warn({ err: error }, "snapshot on connect not sent"),
     );

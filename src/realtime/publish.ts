@@ -116,6 +116,45 @@ export function createPublisher(deps: {
       case "attendees.changed":
         if (!dirty.has(event.sessionId)) dirty.set(event.sessionId, since);
         return;
+      case "question.changed": {
+        const { question, authorAttendeeId, created } = event;
+        const everyone = rooms.session(question.sessionId);
+        const staff = rooms.staff(question.sessionId);
+        const author = authorAttendeeId ? rooms.attendee(authorAttendeeId) : null;
+        const name = created ? "question:created" : "question:updated";
+        if (question.status === "visible") {
+          io.to(everyone).emit(name, question);
+        } else {
+          // Off the board: staff and its author keep seeing it; everyone else sees it go.
+          io.to(author ? [staff, author] : staff).emit(name, question);
+          if (!created) {
+            io.to(everyone)
+              .except(author ? [staff, author] : staff)
+              .emit("question:removed", {
+                sessionId: question.sessionId,
+                questionId: question.id,
+                reason: question.status === "withdrawn" ? "withdrawn" : "dismissed",
+              });
+          }
+        }
+        delivered(name, since);
+        return;
+      }
+      case "question.deleted":
+        io.to(rooms.session(event.sessionId)).emit("question:removed", {
+          sessionId: event.sessionId,
+          questionId: event.questionId,
+          reason: "deleted",
+        });
+        delivered("question:removed", since);
+        return;
+      case "questions.tallied":
+        io.to(rooms.session(event.sessionId)).emit("question:tallies", {
+          sessionId: event.sessionId,
+          tallies: event.tallies,
+        });
+        delivered("question:tallies", since);
+        return;
     }
   }
 

@@ -1,6 +1,12 @@
-import { count, inArray } from "drizzle-orm";
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { questions } from "./questions.table.js";
+import { attendees } from "../attendees/attendees.table.js";
+import { sessions } from "../sessions/sessions.table.js";
+import { questions, questionVotes } from "./questions.table.js";
+import { TRENDING_GRAVITY, TRENDING_OFFSET_HOURS } from "./ranking.js";
+
+export type QuestionRow = typeof questions.$inferSelect;
+export type QuestionStatus = QuestionRow["status"];
 
 /** How many questions were asked in each of these sessions (one grouped query; sessions without any are absent). */
 export async function countQuestions(db: Executor, sessionIds: string[]): Promise<Map<string, number>> {
@@ -11,4 +17,245 @@ export async function countQuestions(db: Executor, sessionIds: string[]): Promis
     .where(inArray(questions.sessionId, sessionIds))
     .groupBy(questions.sessionId);
   return new Map(rows.map((row) => [row.sessionId, row.asked]));
+}
+
+/** The columns every reader of a question gets, with its author's display name (the view decides whether to show it). */
+const questionColumns = {
+  question: questions,
+  authorName: attendees.displayName,
+};
+
+export async function findQuestion(db: Executor, questionId: string) {
+  const [row] = await db
+    .select({
+      ...questionColumns,
+      session: {
+        status: sessions.status,
+        workspaceId: sessions.workspaceId,
+        settings: sessions.settings,
+      },
+    })
+    .from(questions)
+    .innerJoin(sessions, eq(sessions.id, questions.sessionId))
+    .leftJoin(attendees, eq(attendees.id, questions.authorAttendeeId))
+    .where(eq(questions.id, questionId))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function insertQuestion(
+  db: Executor,
+  values: {
+    sessionId: string;
+    authorAttendeeId: string;
+    text: string;
+    anonymous: boolean;
+    status: QuestionStatus;
+  },
+): Promise<QuestionRow> {
+  const [row] = await db.insert(questions).values(values).returning();
+  return row!;
+}
+
+/** Recent questions of a session for duplicate detection (pending and visible; the newest first). */
+export function recentQuestionTexts(db: Executor, sessionId: string, limit: number) {
+  return db
+    .select({ id: questions.id, text: questions.text })
+    .from(questions)
+    .where(and(eq(questions.sessionId, sessionId), inArray(questions.status, ["pending", "visible"])))
+    .orderBy(desc(questions.createdAt))
+    .limit(limit);
+}
+
+/** Applies a change and bumps the version, so clients drop what is older. */
+export async function updateQuestion(
+  db: Executor,
+  questionId: string,
+  change: Partial<Pick<QuestionRow, "text" | "status" | "pinned" | "answered" | "answeredAt" | "editedAt">>,
+): Promise<QuestionRow> {
+  const [row] = await db
+    .update(questions)
+    .set({ ...change, version: sql`${questions.version} + 1`, updatedAt: new Date() })
+    .where(eq(questions.id, questionId))
+    .returning();
+  return row!;
+}
+
+export async function deleteQuestion(db: Executor, questionId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(questions)
+    .where(eq(questions.id, questionId))
+    .returning({ id: questions.id });
+  return deleted.length > 0;
+}
+
+/** Casts (±1) or retracts (0) one vote, idempotently: one statement, acknowledged once committed. */
+export async function castVote(
+  db: Executor,
+  vote: { questionId: string; attendeeId: string; value: -1 | 0 | 1 },
+): Promise<void> {
+  if (vote.value === 0) {
+    await db
+      .delete(questionVotes)
+      .where(and(eq(questionVotes.questionId, vote.questionId), eq(questionVotes.voterId, vote.attendeeId)));
+    return;
+  }
+  await db
+    .insert(questionVotes)
+    .values({
+      questionId: vote.questionId,
+      voterId: vote.attendeeId,
+      attendeeId: vote.attendeeId,
+      value: vote.value,
+    })
+    .onConflictDoUpdate({
+      target: [questionVotes.questionId, questionVotes.voterId],
+      set: { value: vote.value, updatedAt: new Date() },
+      // A retry of the same vote changes nothing (no new row version, no tally work).
+      setWhere: sql`${questionVotes.value} <> excluded.value`,
+    });
+}
+
+export interface Tally {
+  questionId: string;
+  sessionId: string;
+  upvotes: number;
+  downvotes: number;
+}
+
+/**
+ * Locks these questions (in id order, so concurrent recounts cannot deadlock) and counts their votes. The count
+ * runs after the locks are held, so it sees every vote committed before any other recount of the same question
+ * finished: a later recount can never write an older count.
+ */
+export async function lockAndCountVotes(db: Executor, questionIds: string[]): Promise<Tally[]> {
+  if (questionIds.length === 0) return [];
+  await db
+    .select({ id: questions.id })
+    .from(questions)
+    .where(inArray(questions.id, questionIds))
+    .orderBy(questions.id)
+    // Not FOR UPDATE: that would also block every vote's foreign-key check (FOR KEY SHARE) on the question.
+    .for("no key update");
+  const { rows } = await db.execute<{
+    question_id: string;
+    session_id: string;
+    up: number;
+    down: number;
+  }>(sql`
+    select q.id as question_id, q.session_id,
+           count(v.value) filter (where v.value = 1)::int as up,
+           count(v.value) filter (where v.value = -1)::int as down
+    from questions q left join question_votes v on v.question_id = q.id
+    where q.id in (${sql.join(
+      questionIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})
+    group by q.id, q.session_id`);
+  return rows.map((r) => ({
+    questionId: r.question_id,
+    sessionId: r.session_id,
+    upvotes: r.up,
+    downvotes: r.down,
+  }));
+}
+
+/** Writes recounted tallies and scores where they changed; returns the questions written, with their versions. */
+export async function writeTallies(
+  db: Executor,
+  tallies: Array<Tally & { score: number }>,
+): Promise<Array<Tally & { score: number; version: number }>> {
+  if (tallies.length === 0) return [];
+  const values = sql.join(
+    tallies.map(
+      (t) => sql`(${t.questionId}::uuid, ${t.upvotes}::int, ${t.downvotes}::int, ${t.score}::float8)`,
+    ),
+    sql`, `,
+  );
+  const { rows } = await db.execute<{
+    id: string;
+    session_id: string;
+    upvotes: number;
+    downvotes: number;
+    score: number;
+    version: number;
+  }>(sql`
+    update questions q
+    set upvotes = t.up, downvotes = t.down, score = t.score, version = q.version + 1, updated_at = now()
+    from (values ${values}) as t(id, up, down, score)
+    where q.id = t.id and (q.upvotes, q.downvotes) is distinct from (t.up, t.down)
+    returning q.id, q.session_id, q.upvotes, q.downvotes, q.score, q.version`);
+  return rows.map((r) => ({
+    questionId: r.id,
+    sessionId: r.session_id,
+    upvotes: r.upvotes,
+    downvotes: r.downvotes,
+    score: r.score,
+    version: r.version,
+  }));
+}
+
+export type ListSort = "top" | "new" | "trending";
+
+export interface ListQuery {
+  sessionId: string;
+  sort: ListSort;
+  /** Statuses to list; `answered` narrows visible questions to answered (true) or open (false). */
+  statuses: QuestionStatus[];
+  answered?: boolean;
+  /** An attendee also sees its own questions in these statuses (its pending ones). */
+  includeOwn?: { attendeeId: string; statuses: QuestionStatus[] };
+  /** The viewer, for `myVote` and `mine`. */
+  viewerAttendeeId: string | null;
+  /** The time trending scores are computed at (fixed for all pages of one listing). */
+  asOf: Date;
+  /** The last row of the previous page: whether it was pinned, its sort key (as the database printed it), its id. */
+  after?: { pinned: boolean; key: string; id: string };
+  limit: number;
+}
+
+/**
+ * One page of a session's questions, pinned first, in the requested order, with the viewer's vote, in one
+ * query. The sort key is returned as text (`sortKey`), exactly as the database prints it, for the keyset cursor:
+ * `top` and `trending` keys are float8 (printed exactly), `new` is the creation time in epoch seconds as numeric
+ * (microseconds kept).
+ */
+export function listQuestions(db: Executor, query: ListQuery) {
+  const key =
+    query.sort === "top"
+      ? sql`${questions.score}`
+      : query.sort === "new"
+        ? sql`extract(epoch from ${questions.createdAt})`
+        : // ranking.ts trendingScore, at the listing's fixed time.
+          sql`(${questions.upvotes} - ${questions.downvotes})::float8 / power(greatest(extract(epoch from (${query.asOf.toISOString()}::timestamptz - ${questions.createdAt}))::float8 / 3600, 0) + ${TRENDING_OFFSET_HOURS}, ${TRENDING_GRAVITY})`;
+  const keyType = sql.raw(query.sort === "new" ? "numeric" : "float8");
+  const pinnedFirst = sql<number>`case when ${questions.pinned} then 1 else 0 end`;
+  const visibleTo = [inArray(questions.status, query.statuses)];
+  if (query.answered !== undefined) visibleTo.push(eq(questions.answered, query.answered));
+  const conditions = [
+    eq(questions.sessionId, query.sessionId),
+    query.includeOwn
+      ? sql`(${and(...visibleTo)} or (${questions.authorAttendeeId} = ${query.includeOwn.attendeeId} and ${inArray(questions.status, query.includeOwn.statuses)}))`
+      : and(...visibleTo)!,
+  ];
+  if (query.after) {
+    // Keyset over (pinned first, key descending, id): a page starts strictly after the cursor's row.
+    conditions.push(
+      sql`(${pinnedFirst}, ${key}, ${questions.id}) < (${query.after.pinned ? 1 : 0}, ${query.after.key}::${keyType}, ${query.after.id}::uuid)`,
+    );
+  }
+  const myVote = query.viewerAttendeeId
+    ? sql<number>`coalesce((select v.value from question_votes v where v.question_id = ${questions.id} and v.voter_id = ${query.viewerAttendeeId}), 0)`
+    : sql<number>`0`;
+  return db
+    .select({
+      ...questionColumns,
+      sortKey: sql<string>`(${key})::text`,
+      myVote,
+    })
+    .from(questions)
+    .leftJoin(attendees, eq(attendees.id, questions.authorAttendeeId))
+    .where(and(...conditions))
+    .orderBy(sql`${pinnedFirst} desc`, sql`${key} desc`, desc(questions.id))
+    .limit(query.limit + 1);
 }

@@ -1,7 +1,484 @@
-import type { Executor } from "../../db/client.js";
-import { countQuestions } from "./questions.repository.js";
+import type { Database, Executor } from "../../db/client.js";
+import { badCursor, UUID_PATTERN } from "../../lib/cursor.js";
+import { ignoreEvents, type Publish, type QuestionView } from "../../lib/domain-events.js";
+import { AppError } from "../../lib/errors.js";
+import { appendSessionEvent } from "../analytics/analytics.service.js";
+import type { Actor, AttendeeActor } from "../auth/actor.js";
+import { assertSession, decideSession } from "../auth/policy.js";
+import type { SessionAccess } from "../sessions/session-access.service.js";
+import { sessionRow } from "../sessions/sessions.service.js";
+import { displayNameOf } from "../attendees/attendees.service.js";
+import { parseStoredSettings } from "../sessions/sessions.settings.js";
+import { findDuplicate, screenQuestion } from "./question-filter.js";
+import {
+  castVote,
+  countQuestions,
+  deleteQuestion,
+  findQuestion,
+  insertQuestion,
+  listQuestions,
+  recentQuestionTexts,
+  updateQuestion,
+  type ListSort,
+  type QuestionRow,
+  type QuestionStatus,
+} from "./questions.repository.js";
+import type { QuestionTallies } from "./questions.tallies.js";
+
+/** How many recent questions a new one is compared with for duplicates. */
+const DUPLICATE_WINDOW = 500;
+
+export interface QuestionLimits {
+  /** An attendee's questions per minute, and votes per minute. */
+  allowQuestion(attendeeId: string): Promise<boolean>;
+  allowVote(attendeeId: string): Promise<boolean>;
+}
+
+export type ViewerQuestion = QuestionView & { mine: boolean; myVote: -1 | 0 | 1 };
+
+export interface QuestionPatch {
+  text?: string;
+  status?: "visible" | "dismissed" | "withdrawn";
+  pinned?: boolean;
+  answered?: boolean;
+}
+
+/**
+ * The Q&A board: attendees ask and vote; hosts, co-hosts and moderators curate. Every change is written with
+ * its session event in one transaction, then published. Votes are rows (one per attendee and question); the
+ * tallies and ranking score on each question are recounted from them by `QuestionTallies`, a few times a
+ * second, never one hot-row update per vote.
+ */
+export function createQuestions(deps: {
+  db: Database;
+  sessionAccess: SessionAccess;
+  tallies: QuestionTallies;
+  limits: QuestionLimits;
+  editWindowMs: number;
+  publish?: Publish;
+}) {
+  const { db, sessionAccess, tallies, limits, editWindowMs, publish = ignoreEvents } = deps;
+
+  async function loaded(questionId: string) {
+    const found = await findQuestion(db, questionId);
+    if (!found) throw questionNotFound();
+    return found;
+  }
+
+  /** Staff may moderate; an attendee of the session may act on its own question. Others: 404 or 403. */
+  async function moderatorOrAuthor(
+    actor: Actor,
+    found: NonNullable<Awaited<ReturnType<typeof findQuestion>>>,
+  ) {
+    const { question } = found;
+    if (actor.kind === "attendee") {
+      if (actor.sessionId !== question.sessionId) throw questionNotFound();
+      return { moderator: false, author: question.authorAttendeeId === actor.attendeeId };
+    }
+    const relations = await sessionAccess.authorize(actor, "questions.read", question.sessionId).catch(() => {
+      throw questionNotFound();
+    });
+    assertSession(actor, "questions.moderate", relations);
+    return { moderator: true, author: false };
+  }
+
+  function announce(row: QuestionRow, authorName: string | null, created = false) {
+    publish({
+      type: "question.changed",
+      question: view(row, authorName),
+      authorAttendeeId: row.authorAttendeeId,
+      created,
+    });
+  }
+
+  return {
+    async ask(
+      actor: Actor,
+      sessionId: string,
+      input: { text: string; anonymous?: boolean },
+    ): Promise<ViewerQuestion> {
+      await sessionAccess.authorize(actor, "questions.ask", sessionId);
+      // The policy lets attendees of this session alone ask.
+      const asker = actor as AttendeeActor;
+      const session = await sessionRow(db, sessionId);
+      if (!session) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+      const { status } = session;
+      const settings = parseStoredSettings(session.settings);
+      if (status !== "live" && status !== "scheduled") {
+        throw new AppError("QA_CLOSED", 409, "Questions are taken while the session is scheduled or live.");
+      }
+      if (!settings.qa.enabled) throw new AppError("QA_CLOSED", 409, "Q&A is turned off for this session.");
+      const text = input.text.trim();
+      if (text.length === 0 || text.length > settings.qa.maxQuestionLength) {
+        throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
+          errors: [
+            {
+              path: "body.text",
+              message: `must be 1 to ${settings.qa.maxQuestionLength} characters after trimming`,
+            },
+          ],
+        });
+      }
+      if (input.anonymous && !settings.qa.allowAnonymous) {
+        throw new AppError("ANONYMOUS_NOT_ALLOWED", 409, "This session does not take anonymous questions.");
+      }
+      if (!(await limits.allowQuestion(asker.attendeeId))) {
+        throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
+          headers: { "retry-after": "60" },
+        });
+      }
+      const verdict = screenQuestion(text, {
+        profanity: settings.qa.profanity,
+        maxLinks: settings.qa.maxLinks,
+      });
+      if (verdict.action === "reject") throw new AppError(verdict.code, 422, verdict.message);
+      const duplicate = findDuplicate(
+        verdict.text,
+        await recentQuestionTexts(db, sessionId, DUPLICATE_WINDOW),
+      );
+      if (duplicate) {
+        throw new AppError(
+          "DUPLICATE_QUESTION",
+          409,
+          "This question has been asked already; vote for it instead.",
+          { members: { existingQuestionId: duplicate.id } },
+        );
+      }
+      const held = settings.qa.moderation === "pre" || verdict.action === "hold";
+      const row = await db.transaction(async (tx) => {
+        const created = await insertQuestion(tx, {
+          sessionId,
+          authorAttendeeId: asker.attendeeId,
+          text: verdict.text,
+          anonymous: input.anonymous ?? false,
+          status: held ? "pending" : "visible",
+        });
+        await appendSessionEvent(tx, {
+          sessionId,
+          type: "question.created",
+          actor,
+          payload: {
+            questionId: created.id,
+            status: created.status,
+            ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}),
+          },
+        });
+        return created;
+      });
+      const authorName = await displayNameOf(db, asker.attendeeId);
+      announce(row, authorName, true);
+      return { ...view(row, authorName), mine: true, myVote: 0 };
+    },
+
+    /** +1, -1 (when the session allows downvotes) or 0 to retract; idempotent; acknowledged once committed. */
+    async vote(
+      actor: Actor,
+      questionId: string,
+      value: -1 | 0 | 1,
+    ): Promise<{ questionId: string; myVote: -1 | 0 | 1 }> {
+      const found = await loaded(questionId);
+      const { question, session } = found;
+      if (actor.kind !== "attendee") {
+        const relations = await sessionAccess
+          .authorize(actor, "questions.read", question.sessionId)
+          .catch(() => {
+            throw questionNotFound();
+          });
+        assertSession(actor, "questions.vote", relations);
+      }
+      const voter = actor as AttendeeActor;
+      const relations = {
+        sessionId: question.sessionId,
+        workspaceId: session.workspaceId,
+        sessionRole: null,
+        workspaceRole: null,
+      };
+      const decision = decideSession(voter, "questions.vote", relations);
+      if (!decision.allowed)
+        throw voter.sessionId === question.sessionId ? decision.error : questionNotFound();
+      if (question.status !== "visible") {
+        throw question.status === "pending" && question.authorAttendeeId !== voter.attendeeId
+          ? questionNotFound()
+          : new AppError("QUESTION_NOT_VOTABLE", 409, "Only questions on the board can be voted on.");
+      }
+      if (session.status !== "live") {
+        throw new AppError("SESSION_NOT_LIVE", 409, "Votes are taken while the session is live.");
+      }
+      if (question.authorAttendeeId === voter.attendeeId) {
+        throw new AppError("OWN_QUESTION", 409, "You cannot vote on your own question.");
+      }
+      if (value === -1 && !parseStoredSettings(session.settings).qa.allowDownvotes) {
+        throw new AppError("DOWNVOTES_DISABLED", 409, "This session does not take downvotes.");
+      }
+      if (!(await limits.allowVote(voter.attendeeId))) {
+        throw new AppError("RATE_LIMITED", 429, "You are voting too fast; wait a moment.", {
+          headers: { "retry-after": "60" },
+        });
+      }
+      await castVote(db, { questionId, attendeeId: voter.attendeeId, value });
+      tallies.recount(questionId);
+      return { questionId, myVote: value };
+    },
+
+    /**
+     * The author edits its text (within the edit window, before it is answered) or withdraws it; staff approve,
+     * dismiss, pin, unpin, mark answered and edit (audited with the text before and after).
+     */
+    async update(actor: Actor, questionId: string, patch: QuestionPatch): Promise<QuestionView> {
+      const found = await loaded(questionId);
+      const { question } = found;
+      const { moderator, author } = await moderatorOrAuthor(actor, found);
+      if (!moderator) {
+        if (!author)
+          throw new AppError("FORBIDDEN", 403, "Only its author or a moderator may change a question.");
+        if (
+          patch.pinned !== undefined ||
+          patch.answered !== undefined ||
+          (patch.status && patch.status !== "withdrawn")
+        ) {
+          throw new AppError(
+            "FORBIDDEN",
+            403,
+            "Only a moderator may approve, dismiss, pin or answer a question.",
+          );
+        }
+        if (patch.text !== undefined) {
+          if (question.answered)
+            throw new AppError("QUESTION_ANSWERED", 409, "An answered question cannot be edited.");
+          if (Date.now() - question.createdAt.getTime() > editWindowMs) {
+            throw new AppError("EDIT_WINDOW_CLOSED", 409, "The time to edit this question is over.");
+          }
+        }
+      } else if (patch.status === "withdrawn") {
+        throw new AppError("FORBIDDEN", 403, "Only its author may withdraw a question; dismiss it instead.");
+      }
+      if (question.status === "withdrawn") {
+        throw new AppError("QUESTION_WITHDRAWN", 409, "This question was withdrawn by its author.");
+      }
+      const settings = parseStoredSettings(found.session.settings);
+      const change: Parameters<typeof updateQuestion>[2] = {};
+      let screenedText: string | undefined;
+      if (patch.text !== undefined) {
+        const text = patch.text.trim();
+        if (text.length === 0 || text.length > settings.qa.maxQuestionLength) {
+          throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
+            errors: [
+              {
+                path: "body.text",
+                message: `must be 1 to ${settings.qa.maxQuestionLength} characters after trimming`,
+              },
+            ],
+          });
+        }
+        const verdict = screenQuestion(text, {
+          profanity: settings.qa.profanity,
+          maxLinks: settings.qa.maxLinks,
+        });
+        if (verdict.action === "reject") throw new AppError(verdict.code, 422, verdict.message);
+        screenedText = verdict.text;
+        change.text = verdict.text;
+        change.editedAt = new Date();
+        // An author's edit that the filter holds goes back to the moderators.
+        if (!moderator && verdict.action === "hold") change.status = "pending";
+      }
+      if (patch.status) change.status = patch.status;
+      if (patch.pinned !== undefined) change.pinned = patch.pinned;
+      if (patch.answered !== undefined) {
+        change.answered = patch.answered;
+        change.answeredAt = patch.answered ? new Date() : null;
+      }
+      const row = await db.transaction(async (tx) => {
+        const updated = await updateQuestion(tx, questionId, change);
+        await appendSessionEvent(tx, {
+          sessionId: question.sessionId,
+          type: moderator
+            ? "question.moderated"
+            : patch.status === "withdrawn"
+              ? "question.withdrawn"
+              : "question.edited",
+          actor,
+          payload: {
+            questionId,
+            changes: Object.keys(change).filter((key) => key !== "editedAt" && key !== "answeredAt"),
+            ...(screenedText !== undefined ? { textBefore: question.text, textAfter: screenedText } : {}),
+            ...(patch.status ? { statusBefore: question.status, statusAfter: patch.status } : {}),
+          },
+        });
+        return updated;
+      });
+      announce(row, found.authorName);
+      return view(row, found.authorName);
+    },
+
+    /** Staff delete a question outright (audited); its author's delete is a withdrawal. */
+    async remove(actor: Actor, questionId: string): Promise<void> {
+      const found = await loaded(questionId);
+      const { moderator, author } = await moderatorOrAuthor(actor, found);
+      if (!moderator && !author)
+        throw new AppError("FORBIDDEN", 403, "Only its author or a moderator may delete a question.");
+      if (!moderator) {
+        if (found.question.status === "withdrawn") return;
+        await this.update(actor, questionId, { status: "withdrawn" });
+        return;
+      }
+      const sessionId = found.question.sessionId;
+      const deleted = await db.transaction(async (tx) => {
+        if (!(await deleteQuestion(tx, questionId))) return false;
+        await appendSessionEvent(tx, {
+          sessionId,
+          type: "question.deleted",
+          actor,
+          payload: { questionId, text: found.question.text, status: found.question.status },
+        });
+        return true;
+      });
+      if (deleted) publish({ type: "question.deleted", sessionId, questionId });
+    },
+
+    /**
+     * A page of the session's questions for this viewer: attendees see the board (and their own pending
+     * questions); staff may also list pending and dismissed ones. Each with `myVote` and `mine`.
+     */
+    async list(
+      actor: Actor,
+      sessionId: string,
+      query: {
+        sort: ListSort;
+        status: "open" | "answered" | "pending" | "dismissed" | "all";
+        cursor?: string;
+        limit: number;
+      },
+    ): Promise<{ items: ViewerQuestion[]; nextCursor: string | null }> {
+      const relations = await sessionAccess.authorize(actor, "questions.read", sessionId);
+      const staff = decideSession(actor, "questions.moderate", relations).allowed;
+      if (!staff && (query.status === "pending" || query.status === "dismissed" || query.status === "all")) {
+        throw new AppError("FORBIDDEN", 403, "Only moderators list pending or dismissed questions.");
+      }
+      const viewer = actor.kind === "attendee" ? actor.attendeeId : null;
+      const statuses: QuestionStatus[] =
+        query.status === "pending"
+          ? ["pending"]
+          : query.status === "dismissed"
+            ? ["dismissed"]
+            : query.status === "all"
+              ? ["pending", "visible", "dismissed"]
+              : ["visible"];
+      const cursor = query.cursor ? decodeListCursor(query.cursor, query.sort) : undefined;
+      const rows = await listQuestions(db, {
+        sessionId,
+        sort: query.sort,
+        statuses,
+        answered: query.status === "open" ? false : query.status === "answered" ? true : undefined,
+        includeOwn:
+          viewer && query.status === "open" ? { attendeeId: viewer, statuses: ["pending"] } : undefined,
+        viewerAttendeeId: viewer,
+        asOf: cursor?.asOf ?? new Date(),
+        after: cursor?.after,
+        limit: query.limit,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      const asOf = cursor?.asOf ?? new Date();
+      return {
+        items: page.map((row) => ({
+          ...view(row.question, row.authorName),
+          mine: viewer !== null && row.question.authorAttendeeId === viewer,
+          myVote: row.myVote as -1 | 0 | 1,
+        })),
+        nextCursor:
+          rows.length > query.limit && last
+            ? encodeListCursor(query.sort, asOf, {
+                pinned: last.question.pinned,
+                key: last.sortKey,
+                id: last.question.id,
+              })
+            : null,
+      };
+    },
+
+    /** The board a real-time client starts from (see Snapshot in src/realtime/events.ts). */
+    async board(actor: Actor, sessionId: string, staff: boolean): Promise<ViewerQuestion[]> {
+      const viewer = actor.kind === "attendee" ? actor.attendeeId : null;
+      const rows = await listQuestions(db, {
+        sessionId,
+        sort: "top",
+        statuses: staff ? ["pending", "visible"] : ["visible"],
+        includeOwn: viewer ? { attendeeId: viewer, statuses: ["pending"] } : undefined,
+        viewerAttendeeId: viewer,
+        asOf: new Date(),
+        limit: 500,
+      });
+      return rows.slice(0, 500).map((row) => ({
+        ...view(row.question, row.authorName),
+        mine: viewer !== null && row.question.authorAttendeeId === viewer,
+        myVote: row.myVote as -1 | 0 | 1,
+      }));
+    },
+  };
+}
+
+export type Questions = ReturnType<typeof createQuestions>;
 
 /** Questions asked per session, for session lists: every question submitted, whatever became of it. */
 export function questionsAsked(db: Executor, sessionIds: string[]): Promise<Map<string, number>> {
   return countQuestions(db, sessionIds);
+}
+
+export function view(row: QuestionRow, authorName: string | null): QuestionView {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    text: row.text,
+    authorName: row.anonymous ? null : authorName,
+    anonymous: row.anonymous,
+    status: row.status,
+    pinned: row.pinned,
+    answered: row.answered,
+    answeredAt: row.answeredAt?.toISOString() ?? null,
+    upvotes: row.upvotes,
+    downvotes: row.downvotes,
+    score: row.score,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    editedAt: row.editedAt?.toISOString() ?? null,
+  };
+}
+
+const questionNotFound = () => new AppError("QUESTION_NOT_FOUND", 404, "Question not found.");
+
+interface ListCursor {
+  asOf: Date;
+  after: { pinned: boolean; key: string; id: string };
+}
+
+const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+function encodeListCursor(sort: ListSort, asOf: Date, after: ListCursor["after"]): string {
+  return Buffer.from(JSON.stringify([sort, asOf.getTime(), after.pinned, after.key, after.id])).toString(
+    "base64url",
+  );
+}
+
+/** A list cursor's parts; a cursor of another sort order, or not from this API, is a 400. */
+function decodeListCursor(cursor: string, sort: ListSort): ListCursor {
+  try {
+    const [from, asOf, pinned, key, id] = JSON.parse(
+      Buffer.from(cursor, "base64url").toString("utf8"),
+    ) as unknown[];
+    if (
+      from === sort &&
+      typeof asOf === "number" &&
+      Number.isFinite(asOf) &&
+      typeof pinned === "boolean" &&
+      typeof key === "string" &&
+      NUMBER_TEXT.test(key) &&
+      typeof id === "string" &&
+      UUID_PATTERN.test(id)
+    ) {
+      return { asOf: new Date(asOf), after: { pinned, key, id } };
+    }
+  } catch {
+    // refused below
+  }
+  throw badCursor();
 }

@@ -32,6 +32,8 @@ const settings = {
     allowAnonymous: true,
     allowDownvotes: false,
     maxQuestionLength: 300,
+    profanity: "mask",
+    maxLinks: 1,
   },
   media: { screenShareAllowed: true, maxBitrateKbps: 2500 },
   collectAttendeeEmail: false,

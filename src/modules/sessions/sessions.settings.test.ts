@@ -10,6 +10,8 @@ describe("session settings", () => {
         allowAnonymous: true,
         allowDownvotes: false,
         maxQuestionLength: 300,
+        profanity: "mask",
+        maxLinks: 1,
       },
       media: { screenShareAllowed: true, maxBitrateKbps: 2500 },
       collectAttendeeEmail: false,

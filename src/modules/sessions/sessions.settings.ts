@@ -13,6 +13,10 @@ export const qaSettingsSchema = z
     allowAnonymous: z.boolean().default(true),
     allowDownvotes: z.boolean().default(false),
     maxQuestionLength: z.number().int().min(20).max(2_000).default(300),
+    /** A question with profanity: refused, held for a moderator, or shown with the words masked. */
+    profanity: z.enum(["reject", "hold", "mask"]).default("mask"),
+    /** Most links a question may carry (0: none). */
+    maxLinks: z.number().int().min(0).max(10).default(1),
   })
   .strict();
 
