@@ -314,7 +314,7 @@ describe("findDuplicate", () => {
     }
   });
 
-  it("compares one submission with 500 questions in a few milliseconds", () => {
+  it("finds the one duplicate among 500 recent questions", () => {
     const vocabulary =
       "what how why when which data model cache index query latency scale team deploy test".split(" ");
     const existing = Array.from({ length: 500 }, (_, i) => ({
@@ -324,10 +324,9 @@ describe("findDuplicate", () => {
         (_, j) => vocabulary[(i * 7 + j * 3) % vocabulary.length],
       ).join(" "),
     }));
-    findDuplicate(base, existing); // warm-up
-    const started = performance.now();
-    for (let round = 0; round < 10; round += 1) findDuplicate(base, existing);
-    // Measured at about 1.3 ms a call; the bound only catches an accidental quadratic pass.
-    expect((performance.now() - started) / 10).toBeLessThan(50);
+    // Timing is a benchmark's business, not a test's: here, only the answer among many.
+    expect(findDuplicate(base, existing)).toBeNull();
+    const withIt = [...existing.slice(0, 250), { id: "the-one", text: base }, ...existing.slice(250)];
+    expect(findDuplicate(base, withIt)).toEqual({ id: "the-one", similarity: 1 });
   });
 });

@@ -114,7 +114,7 @@ describe("vote tallies under concurrency", () => {
         ),
       );
       const refused = answers.filter((res) => res.statusCode !== 200).map((res) => res.body);
-    expect(refused).toEqual([]);
+      expect(refused).toEqual([]);
       await until("tallies equal the votes table", async () => settled(await tallies(questionIds)), 20_000);
       const rows = await tallies(questionIds);
       expect(rows.reduce((sum, r) => sum + r.counted_up + r.counted_down, 0)).toBeGreaterThan(0);
