@@ -8,7 +8,7 @@ import { assertSession, decideSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
 import { sessionRow } from "../sessions/sessions.service.js";
 import { displayNameOf } from "../attendees/attendees.service.js";
-import { parseStoredSettings } from "../sessions/sessions.settings.js";
+import { parseStoredSettings, type SessionSettings } from "../sessions/sessions.settings.js";
 import { findDuplicate, screenQuestion } from "./question-filter.js";
 import {
   castVote,
@@ -108,17 +108,6 @@ export function createQuestions(deps: {
         throw new AppError("QA_CLOSED", 409, "Questions are taken while the session is scheduled or live.");
       }
       if (!settings.qa.enabled) throw new AppError("QA_CLOSED", 409, "Q&A is turned off for this session.");
-      const text = input.text.trim();
-      if (text.length === 0 || text.length > settings.qa.maxQuestionLength) {
-        throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
-          errors: [
-            {
-              path: "body.text",
-              message: `must be 1 to ${settings.qa.maxQuestionLength} characters after trimming`,
-            },
-          ],
-        });
-      }
       if (input.anonymous && !settings.qa.allowAnonymous) {
         throw new AppError("ANONYMOUS_NOT_ALLOWED", 409, "This session does not take anonymous questions.");
       }
@@ -127,11 +116,7 @@ export function createQuestions(deps: {
           headers: { "retry-after": "60" },
         });
       }
-      const verdict = screenQuestion(text, {
-        profanity: settings.qa.profanity,
-        maxLinks: settings.qa.maxLinks,
-      });
-      if (verdict.action === "reject") throw new AppError(verdict.code, 422, verdict.message);
+      const verdict = screenText(input.text, settings);
       const duplicate = findDuplicate(
         verdict.text,
         await recentQuestionTexts(db, sessionId, DUPLICATE_WINDOW),
@@ -259,22 +244,7 @@ export function createQuestions(deps: {
       const change: Parameters<typeof updateQuestion>[2] = {};
       let screenedText: string | undefined;
       if (patch.text !== undefined) {
-        const text = patch.text.trim();
-        if (text.length === 0 || text.length > settings.qa.maxQuestionLength) {
-          throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
-            errors: [
-              {
-                path: "body.text",
-                message: `must be 1 to ${settings.qa.maxQuestionLength} characters after trimming`,
-              },
-            ],
-          });
-        }
-        const verdict = screenQuestion(text, {
-          profanity: settings.qa.profanity,
-          maxLinks: settings.qa.maxLinks,
-        });
-        if (verdict.action === "reject") throw new AppError(verdict.code, 422, verdict.message);
+        const verdict = screenText(patch.text, settings);
         screenedText = verdict.text;
         change.text = verdict.text;
         change.editedAt = new Date();
@@ -442,6 +412,27 @@ export function view(row: QuestionRow, authorName: string | null): QuestionView 
     createdAt: row.createdAt.toISOString(),
     editedAt: row.editedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * A question's text trimmed, within the session's length limit and through its content policy (links,
+ * profanity): what may be stored, and whether it must be held; refusals are thrown.
+ */
+function screenText(raw: string, settings: SessionSettings) {
+  const text = raw.trim();
+  if (text.length === 0 || text.length > settings.qa.maxQuestionLength) {
+    throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
+      errors: [
+        {
+          path: "body.text",
+          message: `must be 1 to ${settings.qa.maxQuestionLength} characters after trimming`,
+        },
+      ],
+    });
+  }
+  const verdict = screenQuestion(text, { profanity: settings.qa.profanity, maxLinks: settings.qa.maxLinks });
+  if (verdict.action === "reject") throw new AppError(verdict.code, 422, verdict.message);
+  return verdict;
 }
 
 const questionNotFound = () => new AppError("QUESTION_NOT_FOUND", 404, "Question not found.");

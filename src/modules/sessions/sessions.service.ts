@@ -286,18 +286,18 @@ const toSessionCursor = ({ at, id }: { at: string; id: string }) => ({ createdAt
 const sessionEnded = () =>
   new AppError("SESSION_ENDED", 409, "The session has ended; an ended session is final.");
 
+/** What every client of the session may see: the view without its owner, workspace, code and capacity. */
 function sessionState(row: SessionRow): SessionState {
-  return {
-    id: row.id,
-    title: row.title,
-    description: row.description,
-    status: row.status,
-    scheduledAt: row.scheduledAt?.toISOString() ?? null,
-    startedAt: row.startedAt?.toISOString() ?? null,
-    endedAt: row.endedAt?.toISOString() ?? null,
-    settings: parseStoredSettings(row.settings),
-    version: row.version,
-  };
+  const {
+    workspaceId: _workspace,
+    ownerId: _owner,
+    joinCode: _code,
+    capacity: _capacity,
+    createdAt: _created,
+    updatedAt: _updated,
+    ...state
+  } = view(row);
+  return state;
 }
 
 function view(row: SessionRow): SessionView {
