@@ -11,7 +11,7 @@ export interface CpuSnapshot {
   busy: number;
   /** Jiffies elapsed, busy + idle (all cores). */
   total: number;
-  /** Jiffies used by this process and all its descendants (servers, postmaster, backends). */
+  /** Jiffies used by this process and all its descendants (servers, postmaster, backends), reaped ones included. */
   ours: number;
 }
 
@@ -37,8 +37,12 @@ function readProc(pid: string): ProcStat | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may hold spaces and parentheses: the fields that follow start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // After the name: state(3) ppid(4) … utime(14) stime(15), so index = field number − 3.
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    // After the name: state(3) ppid(4) … utime(14) stime(15) cutime(16) cstime(17), so index = field number − 3.
+    // cutime/cstime hold the children this process has reaped: a child that exits between two snapshots (a
+    // load client, a PostgreSQL backend) stays ours instead of turning into "others'" CPU.
+    const own = Number(fields[11]) + Number(fields[12]);
+    const reaped = Number(fields[13]) + Number(fields[14]);
+    return { ppid: Number(fields[1]), ticks: own + reaped };
   } catch {
     return undefined; // exited while we were reading
   }

@@ -6,6 +6,13 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
 import type { AuthReport } from "./auth-latency.js";
 import { authTables, renderAuthMarkdown, renderAuthText, type AuthTables } from "./auth-report.js";
+import type { SessionsReport } from "./sessions-bench.js";
+import {
+  renderSessionsMarkdown,
+  renderSessionsText,
+  sessionsTables,
+  type SessionsTables,
+} from "./sessions-report.js";
 import { median, type StartSample } from "./startup.js";
 import { loadProblems, type LoadResult, type LoadSettings } from "./throughput.js";
 
@@ -38,6 +45,8 @@ export interface Report {
   loadServerExits: Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
   /** Authentication overhead (auth-latency.ts); absent when that section did not run. */
   auth?: AuthReport;
+  /** Sessions list and join storm (sessions-bench.ts); absent when that section did not run. */
+  sessions?: SessionsReport;
 }
 
 export function machineInfo(root: string): MachineInfo {
@@ -96,6 +105,7 @@ interface Tables {
   /** A check that makes the figures themselves doubtful failed (errors, non-2xx, unclean exit). */
   invalid: boolean;
   auth: AuthTables | undefined;
+  sessions: SessionsTables | undefined;
 }
 
 function tables(report: Report): Tables {
@@ -173,17 +183,20 @@ function tables(report: Report): Tables {
   ];
   const auth = report.auth ? authTables(report.auth, BUSY_MACHINE) : undefined;
   if (auth) checks.push(...auth.checks);
+  const sessions = report.sessions ? sessionsTables(report.sessions, BUSY_MACHINE) : undefined;
+  if (sessions) checks.push(...sessions.checks);
   return {
     load,
     starts: startTable,
     checks,
     roundRatios,
-    invalid: !cleanExits || problems.length > 0 || Boolean(auth?.invalid),
+    invalid: !cleanExits || problems.length > 0 || Boolean(auth?.invalid) || Boolean(sessions?.invalid),
     auth,
+    sessions,
   };
 }
 
-function plainTable(rows: string[][]): string {
+export function plainTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows
     .map((r) =>
@@ -195,7 +208,7 @@ function plainTable(rows: string[][]): string {
     .join("\n");
 }
 
-function markdownTable(rows: string[][]): string {
+export function markdownTable(rows: string[][]): string {
   const [head, ...body] = rows;
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(head!), line(head!.map(() => "---")), ...body.map(line)].join("\n");
@@ -222,6 +235,7 @@ export function renderText(report: Report): { text: string; invalid: boolean } {
     `\nStart time of node dist/main.js`,
     plainTable(t.starts),
     report.auth && t.auth ? renderAuthText(report.auth, t.auth, plainTable) : undefined,
+    report.sessions && t.sessions ? renderSessionsText(report.sessions, t.sessions, plainTable) : undefined,
     "",
     plainTable(t.checks),
   ]
@@ -256,7 +270,11 @@ ${rounds > 1 ? `\n${roundsLine(t)}\n` : ""}
 ## Start and shutdown of \`node dist/main.js\`
 
 ${markdownTable(t.starts)}
-${report.auth && t.auth ? `\n${renderAuthMarkdown(report.auth, t.auth, markdownTable)}` : ""}
+${report.auth && t.auth ? `\n${renderAuthMarkdown(report.auth, t.auth, markdownTable)}` : ""}${
+    report.sessions && t.sessions
+      ? `\n${renderSessionsMarkdown(report.sessions, t.sessions, markdownTable)}`
+      : ""
+  }
 ## Targets and checks
 
 ${markdownTable(t.checks)}
@@ -295,4 +313,47 @@ ${markdownTable(t.checks)}
 - Embedded PostgreSQL: \`synchronous_commit\` at its default (on); a free port per start; the temporary
   data directory is removed at the end.
 `;
+}
+
+/** A run of the sessions section alone (BENCH_ONLY=sessions): its text, and whether its figures are doubtful. */
+export function renderSessionsOnlyText(report: SessionsReport): { text: string; invalid: boolean } {
+  const t = sessionsTables(report, BUSY_MACHINE);
+  return {
+    text: [renderSessionsText(report, t, plainTable), "", plainTable(t.checks)].join("\n"),
+    invalid: t.invalid,
+  };
+}
+
+const SESSIONS_HEADING = "## Sessions and attendees";
+
+/**
+ * RESULTS.md with its "Sessions and attendees" section replaced by this run's (inserted before "Targets and
+ * checks" when the file has none); every other section is kept as it was, from the run named at its top.
+ */
+export function mergeSessionsMarkdown(
+  existing: string | undefined,
+  report: SessionsReport,
+  run: { date: Date; machine: MachineInfo; database: string; buildMs: number },
+): string {
+  const t = sessionsTables(report, BUSY_MACHINE);
+  const m = run.machine;
+  const note =
+    `From a separate run of this section alone (\`npm run bench:sessions\`, i.e. \`BENCH_ONLY=sessions\`) on ` +
+    `${run.date.toISOString()}: ${m.cores} cores, ${m.cpuModel}, Node.js ${m.node}, load average at start ${m.loadAverage}, ` +
+    `Podium commit ${m.commit} (built in ${seconds(run.buildMs)}), ${run.database}. The other sections come from ` +
+    `the run named at the top of this file, and "Targets and checks" below is that run's: this run's checks close this section.`;
+  const section = renderSessionsMarkdown(report, t, markdownTable, note);
+  if (!existing) return `# Podium benchmarks\n\n${section}`;
+  const lines = existing.split("\n");
+  const start = lines.findIndex((l) => l.trim() === SESSIONS_HEADING);
+  if (start >= 0) {
+    const next = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+    const end = next < 0 ? lines.length : next;
+    return [...lines.slice(0, start), ...section.trimEnd().split("\n"), "", ...lines.slice(end)].join("\n");
+  }
+  const targets = lines.findIndex((l) => l.trim() === "## Targets and checks");
+  if (targets < 0) return `${existing.trimEnd()}\n\n${section}`;
+  return [...lines.slice(0, targets), ...section.trimEnd().split("\n"), "", ...lines.slice(targets)].join(
+    "\n",
+  );
 }

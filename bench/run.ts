@@ -1,7 +1,11 @@
 /**
  * `npm run bench`: builds Podium, measures its start time and its HTTP throughput against a bare Fastify
- * baseline in the same run, and the time authentication adds to a protected route against the same route open
- * (auth-latency.ts), prints the tables and writes bench/RESULTS.md.
+ * baseline in the same run, the time authentication adds to a protected route against the same route open
+ * (auth-latency.ts), and the sessions list and join storm against a bare Fastify + pg baseline
+ * (sessions-bench.ts), prints the tables and writes bench/RESULTS.md.
+ *
+ * BENCH_ONLY=sessions (`npm run bench:sessions`) runs the sessions section alone and replaces only that section
+ * of bench/RESULTS.md, which says so and carries its own checks.
  *
  * Environment: BENCH_DURATION_S (seconds per measured load run, default 10; e.g. 2 for a smoke run),
  * BENCH_ROUNDS (interleaved bare/live/health rounds, default 1; medians are reported), DATABASE_URL (use
@@ -11,7 +15,7 @@
  * its figures are doubtful (errors, non-2xx responses, a server not exiting 0 on SIGTERM).
  */
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   installCleanupHandlers,
@@ -26,7 +30,15 @@ import {
 } from "./children.js";
 import { authSettings, measureAuthOverhead } from "./auth-latency.js";
 import { createDataDir, describeTarget, ROOT, startPodium, type DatabaseTarget } from "./podium.js";
-import { machineInfo, renderMarkdown, renderText, type Report } from "./report.js";
+import {
+  machineInfo,
+  mergeSessionsMarkdown,
+  renderMarkdown,
+  renderSessionsOnlyText,
+  renderText,
+  type Report,
+} from "./report.js";
+import { measureSessions, sessionsSettings } from "./sessions-bench.js";
 import { measureStarts } from "./startup.js";
 import { loadProblems, measureLoad, type LoadResult, type LoadSettings } from "./throughput.js";
 
@@ -146,8 +158,17 @@ async function throughput(
   return { bare: bareRuns, live, health, loadServerExits: exits };
 }
 
+/** Which sections to run: all (BENCH_ONLY unset) or one. */
+function onlyFromEnv(): "sessions" | undefined {
+  const raw = process.env.BENCH_ONLY;
+  if (raw === undefined || raw === "") return undefined;
+  if (raw === "sessions") return raw;
+  throw new Error(`BENCH_ONLY must be "sessions" or unset (got ${JSON.stringify(raw)})`);
+}
+
 async function main(): Promise<number> {
   installCleanupHandlers(cleanup);
+  const only = onlyFromEnv();
   const durationS = numberFromEnv("BENCH_DURATION_S", 10, 600, false);
   const rounds = numberFromEnv("BENCH_ROUNDS", 1, 20, true);
   const settings: LoadSettings = {
@@ -173,6 +194,19 @@ async function main(): Promise<number> {
   }
   const database = describeTarget(target);
   log(`Database: ${database}`);
+  const sessionSettings = sessionsSettings(durationS, settings.warmupS);
+
+  if (only === "sessions") {
+    log(`Sessions and attendees (list and join storm against a bare Fastify + pg baseline)…`);
+    const sessions = await measureSessions(target, sessionSettings, log);
+    const { text, invalid } = renderSessionsOnlyText(sessions);
+    log(text);
+    const existing = await readFile(RESULTS, "utf8").catch(() => undefined);
+    await writeFile(RESULTS, mergeSessionsMarkdown(existing, sessions, { date, machine, database, buildMs }));
+    log(`\nReplaced the "Sessions and attendees" section of ${RESULTS}`);
+    if (invalid) console.error("Some figures are doubtful (see the checks above).");
+    return invalid ? 1 : 0;
+  }
 
   log(`Start time: 1 cold start, ${WARM_STARTS} warm starts…`);
   const starts = await measureStarts(target, WARM_STARTS, log);
@@ -183,7 +217,10 @@ async function main(): Promise<number> {
   log(`Authentication overhead (protected vs open route, same server, same run)…`);
   const auth = await measureAuthOverhead(target, authSettings(durationS, settings.warmupS), log);
 
-  const report: Report = { date, machine, database, settings, buildMs, starts, ...load, auth };
+  log(`Sessions and attendees (list and join storm against a bare Fastify + pg baseline)…`);
+  const sessions = await measureSessions(target, sessionSettings, log);
+
+  const report: Report = { date, machine, database, settings, buildMs, starts, ...load, auth, sessions };
   const { text, invalid } = renderText(report);
   log(text);
   await writeFile(RESULTS, renderMarkdown(report));
