@@ -15,6 +15,9 @@ import {
 } from "./sessions-report.js";
 import { median, type StartSample } from "./startup.js";
 import { loadProblems, type LoadResult, type LoadSettings } from "./throughput.js";
+import type { RealtimeReport } from "./realtime-bench.js";
+import { renderRealtimeMarkdown } from "./realtime-markdown.js";
+import { realtimeTables, renderRealtimeText, type RealtimeTables } from "./realtime-report.js";
 
 export const TARGETS = { livenessRatio: 0.9, warmStartMs: 3_000 } as const;
 /** Above this share of the machine's CPU taken by other processes, a load run's figures are flagged. */
@@ -45,6 +48,8 @@ export interface Report {
   loadServerExits: Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
   /** Authentication overhead (auth-latency.ts); absent when that section did not run. */
   auth?: AuthReport;
+  /** Real-time latency, heap per socket and waves (realtime-bench.ts); absent when that section did not run. */
+  realtime?: RealtimeReport;
   /** Sessions list and join storm (sessions-bench.ts); absent when that section did not run. */
   sessions?: SessionsReport;
 }
@@ -228,6 +233,7 @@ function roundsLine(t: Tables): string | undefined {
 /** Returns the stdout text, and whether the run's figures are doubtful (see Tables.invalid). */
 export function renderText(report: Report): { text: string; invalid: boolean } {
   const t = tables(report);
+  const rt = realtimeOf(report);
   const text = [
     `\nHTTP throughput (${loadHeading(report, t.roundRatios.length)}; ${report.database})`,
     plainTable(t.load),
@@ -236,16 +242,18 @@ export function renderText(report: Report): { text: string; invalid: boolean } {
     plainTable(t.starts),
     report.auth && t.auth ? renderAuthText(report.auth, t.auth, plainTable) : undefined,
     report.sessions && t.sessions ? renderSessionsText(report.sessions, t.sessions, plainTable) : undefined,
+    rt && report.realtime ? renderRealtimeText(report.realtime, rt, plainTable) : undefined,
     "",
-    plainTable(t.checks),
+    plainTable(rt ? [...t.checks, ...rt.checks] : t.checks),
   ]
     .filter((part) => part !== undefined)
     .join("\n");
-  return { text, invalid: t.invalid };
+  return { text, invalid: t.invalid || Boolean(rt?.invalid) };
 }
 
 export function renderMarkdown(report: Report): string {
   const t = tables(report);
+  const rt = realtimeOf(report);
   const { machine: m, settings: s } = report;
   const rounds = t.roundRatios.length;
   return `# Podium benchmarks
@@ -275,9 +283,10 @@ ${report.auth && t.auth ? `\n${renderAuthMarkdown(report.auth, t.auth, markdownT
       ? `\n${renderSessionsMarkdown(report.sessions, t.sessions, markdownTable)}`
       : ""
   }
+${rt && report.realtime ? `\n${renderRealtimeMarkdown(report.realtime, rt, markdownTable)}` : ""}
 ## Targets and checks
 
-${markdownTable(t.checks)}
+${markdownTable(rt ? [...t.checks, ...rt.checks] : t.checks)}
 
 ## Method
 
@@ -356,4 +365,52 @@ export function mergeSessionsMarkdown(
   return [...lines.slice(0, targets), ...section.trimEnd().split("\n"), "", ...lines.slice(targets)].join(
     "\n",
   );
+}
+
+/** The real-time section's tables, when it ran (its checks join the "Targets and checks" table). */
+function realtimeOf(report: Report): RealtimeTables | undefined {
+  return report.realtime ? realtimeTables(report.realtime, BUSY_MACHINE) : undefined;
+}
+
+/** A run of the real-time section alone (BENCH_ONLY=realtime): its text, and whether its figures are doubtful. */
+export function renderRealtimeOnlyText(report: RealtimeReport): { text: string; invalid: boolean } {
+  const t = realtimeTables(report, BUSY_MACHINE);
+  const text = [
+    renderRealtimeText(report, t, plainTable),
+    "",
+    plainTable([["check", "result"], ...t.checks]),
+  ];
+  return { text: text.join("\n"), invalid: t.invalid };
+}
+
+const REALTIME_HEADING = "## Real-time";
+
+/**
+ * RESULTS.md with its "Real-time" section replaced by this run's (inserted before "Targets and checks" when the
+ * file has none); every other section is kept as it was, from the run named at its top.
+ */
+export function mergeRealtimeMarkdown(
+  existing: string | undefined,
+  report: RealtimeReport,
+  run: { date: Date; machine: MachineInfo; database: string; buildMs: number },
+): string {
+  const t = realtimeTables(report, BUSY_MACHINE);
+  const m = run.machine;
+  const note =
+    `From a separate run of this section alone (\`npm run bench:realtime\`, i.e. \`BENCH_ONLY=realtime\`) on ` +
+    `${run.date.toISOString()}: ${m.cores} cores, ${m.cpuModel}, Node.js ${m.node}, load average at start ${m.loadAverage}, ` +
+    `Podium commit ${m.commit} (built in ${seconds(run.buildMs)}), ${run.database}. The other sections come from ` +
+    `the run named at the top of this file, and "Targets and checks" below is that run's: this run's checks close this section.`;
+  const section = renderRealtimeMarkdown(report, t, markdownTable, note).trimEnd().split("\n");
+  if (!existing) return `# Podium benchmarks\n\n${section.join("\n")}\n`;
+  const lines = existing.split("\n");
+  const start = lines.findIndex((l) => l.trim() === REALTIME_HEADING);
+  if (start >= 0) {
+    const next = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+    const end = next < 0 ? lines.length : next;
+    return [...lines.slice(0, start), ...section, "", ...lines.slice(end)].join("\n");
+  }
+  const targets = lines.findIndex((l) => l.trim() === "## Targets and checks");
+  if (targets < 0) return `${existing.trimEnd()}\n\n${section.join("\n")}\n`;
+  return [...lines.slice(0, targets), ...section, "", ...lines.slice(targets)].join("\n");
 }

@@ -13,6 +13,11 @@
  * of the authentication section's second server, default redis://127.0.0.1:6379/15; unreachable → "not measured").
  * Exit code: 0 when the run completed (a missed target is a result, reported as FAIL), 1 when it failed or
  * its figures are doubtful (errors, non-2xx responses, a server not exiting 0 on SIGTERM).
+ *
+ * Real-time (realtime-bench.ts): REST change → receipt on 1,000 sockets against raw Socket.io, on 1 instance and
+ * on 2 with Redis, heap per idle socket and waves of connects. BENCH_ONLY=realtime (`npm run bench:realtime`)
+ * runs it alone and replaces only its section of bench/RESULTS.md. Smaller smoke runs: BENCH_RT_ATTENDEES,
+ * BENCH_RT_MESSAGES, BENCH_RT_WAVES, BENCH_RT_WAVE_SOCKETS; BENCH_RT_CPU_PROF=<dir> writes the servers' CPU profiles.
  */
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
@@ -39,6 +44,8 @@ import {
   type Report,
 } from "./report.js";
 import { measureSessions, sessionsSettings } from "./sessions-bench.js";
+import { measureRealtime, realtimeSettings } from "./realtime-bench.js";
+import { runRealtimeOnly } from "./realtime-only.js";
 import { measureStarts } from "./startup.js";
 import { loadProblems, measureLoad, type LoadResult, type LoadSettings } from "./throughput.js";
 
@@ -159,11 +166,11 @@ async function throughput(
 }
 
 /** Which sections to run: all (BENCH_ONLY unset) or one. */
-function onlyFromEnv(): "sessions" | undefined {
+function onlyFromEnv(): "sessions" | "realtime" | undefined {
   const raw = process.env.BENCH_ONLY;
   if (raw === undefined || raw === "") return undefined;
-  if (raw === "sessions") return raw;
-  throw new Error(`BENCH_ONLY must be "sessions" or unset (got ${JSON.stringify(raw)})`);
+  if (raw === "sessions" || raw === "realtime") return raw;
+  throw new Error(`BENCH_ONLY must be "sessions", "realtime" or unset (got ${JSON.stringify(raw)})`);
 }
 
 async function main(): Promise<number> {
@@ -207,6 +214,8 @@ async function main(): Promise<number> {
     if (invalid) console.error("Some figures are doubtful (see the checks above).");
     return invalid ? 1 : 0;
   }
+  if (only === "realtime")
+    return runRealtimeOnly({ target, date, machine, database, buildMs, results: RESULTS, log });
 
   log(`Start time: 1 cold start, ${WARM_STARTS} warm starts…`);
   const starts = await measureStarts(target, WARM_STARTS, log);
@@ -220,7 +229,21 @@ async function main(): Promise<number> {
   log(`Sessions and attendees (list and join storm against a bare Fastify + pg baseline)…`);
   const sessions = await measureSessions(target, sessionSettings, log);
 
-  const report: Report = { date, machine, database, settings, buildMs, starts, ...load, auth, sessions };
+  log(`Real-time (REST change → receipt on every socket, heap per socket, waves) against raw Socket.io…`);
+  const realtime = await measureRealtime(target, realtimeSettings(), log);
+
+  const report: Report = {
+    date,
+    machine,
+    database,
+    settings,
+    buildMs,
+    starts,
+    ...load,
+    auth,
+    sessions,
+    realtime,
+  };
   const { text, invalid } = renderText(report);
   log(text);
   await writeFile(RESULTS, renderMarkdown(report));
