@@ -18,6 +18,9 @@ import { loadProblems, type LoadResult, type LoadSettings } from "./throughput.j
 import type { RealtimeReport } from "./realtime-bench.js";
 import { renderRealtimeMarkdown } from "./realtime-markdown.js";
 import { realtimeTables, renderRealtimeText, type RealtimeTables } from "./realtime-report.js";
+import type { QaReport } from "./qa-bench.js";
+import { renderQaMarkdown } from "./qa-markdown.js";
+import { qaTables, renderQaText, type QaTables } from "./qa-report.js";
 
 export const TARGETS = { livenessRatio: 0.9, warmStartMs: 3_000 } as const;
 /** Above this share of the machine's CPU taken by other processes, a load run's figures are flagged. */
@@ -52,6 +55,8 @@ export interface Report {
   realtime?: RealtimeReport;
   /** Sessions list and join storm (sessions-bench.ts); absent when that section did not run. */
   sessions?: SessionsReport;
+  /** Q&A list, vote burst and sustained votes (qa-bench.ts); absent when that section did not run. */
+  qa?: QaReport;
 }
 
 export function machineInfo(root: string): MachineInfo {
@@ -234,6 +239,7 @@ function roundsLine(t: Tables): string | undefined {
 export function renderText(report: Report): { text: string; invalid: boolean } {
   const t = tables(report);
   const rt = realtimeOf(report);
+  const qa = qaOf(report);
   const text = [
     `\nHTTP throughput (${loadHeading(report, t.roundRatios.length)}; ${report.database})`,
     plainTable(t.load),
@@ -243,17 +249,19 @@ export function renderText(report: Report): { text: string; invalid: boolean } {
     report.auth && t.auth ? renderAuthText(report.auth, t.auth, plainTable) : undefined,
     report.sessions && t.sessions ? renderSessionsText(report.sessions, t.sessions, plainTable) : undefined,
     rt && report.realtime ? renderRealtimeText(report.realtime, rt, plainTable) : undefined,
+    qa && report.qa ? renderQaText(report.qa, qa, plainTable) : undefined,
     "",
-    plainTable(rt ? [...t.checks, ...rt.checks] : t.checks),
+    plainTable([...(rt ? [...t.checks, ...rt.checks] : t.checks), ...(qa?.checks ?? [])]),
   ]
     .filter((part) => part !== undefined)
     .join("\n");
-  return { text, invalid: t.invalid || Boolean(rt?.invalid) };
+  return { text, invalid: t.invalid || Boolean(rt?.invalid) || Boolean(qa?.invalid) };
 }
 
 export function renderMarkdown(report: Report): string {
   const t = tables(report);
   const rt = realtimeOf(report);
+  const qa = qaOf(report);
   const { machine: m, settings: s } = report;
   const rounds = t.roundRatios.length;
   return `# Podium benchmarks
@@ -283,10 +291,12 @@ ${report.auth && t.auth ? `\n${renderAuthMarkdown(report.auth, t.auth, markdownT
       ? `\n${renderSessionsMarkdown(report.sessions, t.sessions, markdownTable)}`
       : ""
   }
-${rt && report.realtime ? `\n${renderRealtimeMarkdown(report.realtime, rt, markdownTable)}` : ""}
+${rt && report.realtime ? `\n${renderRealtimeMarkdown(report.realtime, rt, markdownTable)}` : ""}${
+    qa && report.qa ? `\n${renderQaMarkdown(report.qa, qa, markdownTable)}` : ""
+  }
 ## Targets and checks
 
-${markdownTable(rt ? [...t.checks, ...rt.checks] : t.checks)}
+${markdownTable([...(rt ? [...t.checks, ...rt.checks] : t.checks), ...(qa?.checks ?? [])])}
 
 ## Method
 
@@ -365,6 +375,11 @@ export function mergeSessionsMarkdown(
   return [...lines.slice(0, targets), ...section.trimEnd().split("\n"), "", ...lines.slice(targets)].join(
     "\n",
   );
+}
+
+/** The Q&A section's tables, when it ran (its checks join the "Targets and checks" table). */
+function qaOf(report: Report): QaTables | undefined {
+  return report.qa ? qaTables(report.qa, BUSY_MACHINE) : undefined;
 }
 
 /** The real-time section's tables, when it ran (its checks join the "Targets and checks" table). */

@@ -18,6 +18,11 @@
  * on 2 with Redis, heap per idle socket and waves of connects. BENCH_ONLY=realtime (`npm run bench:realtime`)
  * runs it alone and replaces only its section of bench/RESULTS.md. Smaller smoke runs: BENCH_RT_ATTENDEES,
  * BENCH_RT_MESSAGES, BENCH_RT_WAVES, BENCH_RT_WAVE_SOCKETS; BENCH_RT_CPU_PROF=<dir> writes the servers' CPU profiles.
+ *
+ * Q&A (qa-bench.ts): the questions list against bare Fastify + pg, a burst of 1,000 votes and 500 votes/s sustained
+ * against the same upserts through pg. BENCH_ONLY=qa (`npm run bench:qa`) runs it alone and replaces only its section
+ * of bench/RESULTS.md. Smaller smoke runs: BENCH_QA_LIST_ROUNDS, BENCH_QA_BURST_ROUNDS, BENCH_QA_SUSTAINED_S,
+ * BENCH_QA_SUSTAINED_ROUNDS, BENCH_QA_PARTS (list,burst,sustained); BENCH_QA_CPU_PROF=<dir> writes Podium's CPU profile.
  */
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
@@ -46,6 +51,8 @@ import {
 import { measureSessions, sessionsSettings } from "./sessions-bench.js";
 import { measureRealtime, realtimeSettings } from "./realtime-bench.js";
 import { runRealtimeOnly } from "./realtime-only.js";
+import { measureQa, qaSettings } from "./qa-bench.js";
+import { runQaOnly } from "./qa-only.js";
 import { measureStarts } from "./startup.js";
 import { loadProblems, measureLoad, type LoadResult, type LoadSettings } from "./throughput.js";
 
@@ -166,11 +173,11 @@ async function throughput(
 }
 
 /** Which sections to run: all (BENCH_ONLY unset) or one. */
-function onlyFromEnv(): "sessions" | "realtime" | undefined {
+function onlyFromEnv(): "sessions" | "realtime" | "qa" | undefined {
   const raw = process.env.BENCH_ONLY;
   if (raw === undefined || raw === "") return undefined;
-  if (raw === "sessions" || raw === "realtime") return raw;
-  throw new Error(`BENCH_ONLY must be "sessions", "realtime" or unset (got ${JSON.stringify(raw)})`);
+  if (raw === "sessions" || raw === "realtime" || raw === "qa") return raw;
+  throw new Error(`BENCH_ONLY must be "sessions", "realtime", "qa" or unset (got ${JSON.stringify(raw)})`);
 }
 
 async function main(): Promise<number> {
@@ -216,6 +223,10 @@ async function main(): Promise<number> {
   }
   if (only === "realtime")
     return runRealtimeOnly({ target, date, machine, database, buildMs, results: RESULTS, log });
+  if (only === "qa") {
+    const { warmupS } = settings;
+    return runQaOnly({ target, durationS, warmupS, date, machine, database, buildMs, results: RESULTS, log });
+  }
 
   log(`Start time: 1 cold start, ${WARM_STARTS} warm starts…`);
   const starts = await measureStarts(target, WARM_STARTS, log);
@@ -232,6 +243,11 @@ async function main(): Promise<number> {
   log(`Real-time (REST change → receipt on every socket, heap per socket, waves) against raw Socket.io…`);
   const realtime = await measureRealtime(target, realtimeSettings(), log);
 
+  log(
+    `Q&A (list against bare Fastify + pg; vote burst and sustained votes against the same upserts through pg)…`,
+  );
+  const qa = await measureQa(target, qaSettings(durationS, settings.warmupS), log);
+
   const report: Report = {
     date,
     machine,
@@ -243,6 +259,7 @@ async function main(): Promise<number> {
     auth,
     sessions,
     realtime,
+    qa,
   };
   const { text, invalid } = renderText(report);
   log(text);
