@@ -16,7 +16,7 @@
  */
 import Fastify from "fastify";
 import pg from "pg";
-import { BASELINE_SCHEMA } from "./sessions-seed.js";
+import { BASELINE_SCHEMA, LIST_SQL } from "./sessions-seed.js";
 
 const port = Number(process.env.PORT ?? "3002");
 const host = process.env.HOST ?? "127.0.0.1";
@@ -42,16 +42,8 @@ pool.on("error", () => undefined);
 const app = Fastify({ logger: false });
 app.get("/", async () => ({ hello: "world" }));
 
-const LIST = (withCursor: boolean) => `
-  select s.*, s.created_at::text as cursor_at from sessions s
-  where (s.owner_id = $1::uuid
-     or s.workspace_id in (select organization_id from workspace_members where user_id = $1::uuid)
-     or s.id in (select session_id from session_members where user_id = $1::uuid))
-  ${withCursor ? "and (s.created_at, s.id) < ($3::timestamptz, $4::uuid)" : ""}
-  order by s.created_at desc, s.id desc
-  limit $2`;
-const LIST_FIRST = LIST(false);
-const LIST_AFTER = LIST(true);
+const LIST_FIRST = LIST_SQL(false);
+const LIST_AFTER = LIST_SQL(true);
 
 interface SessionRow {
   id: string;

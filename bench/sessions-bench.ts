@@ -32,6 +32,7 @@ import {
   signInPresenter,
   signInPresenters,
   BASELINE_SCHEMA,
+  LIST_SQL,
   type Presenter,
   type SeedSummary,
 } from "./sessions-seed.js";
@@ -272,15 +273,6 @@ async function listRun(
     othersCpu: othersShare(before, cpuSnapshot()),
   };
 }
-
-const LIST_SQL = (withCursor: boolean) => `
-  select s.*, s.created_at::text as cursor_at from sessions s
-  where (s.owner_id = $1::uuid
-     or s.workspace_id in (select organization_id from workspace_members where user_id = $1::uuid)
-     or s.id in (select session_id from session_members where user_id = $1::uuid))
-  ${withCursor ? "and (s.created_at, s.id) < ($3::timestamptz, $4::uuid)" : ""}
-  order by s.created_at desc, s.id desc
-  limit $2`;
 
 /** EXPLAIN ANALYZE of the statements a list request issues (the second of two runs: caches warm). */
 async function explainList(

@@ -64,18 +64,27 @@ function listTarget(p99Ms: number): string {
   return `< ${listP99Ms} ms: ${verdict(p99Ms < listP99Ms)}; < ${listBriefP99Ms} ms (brief): ${verdict(p99Ms < listBriefP99Ms)}`;
 }
 
-/** The first plan line naming a scan of `sessions`, and the rows its filter removed. */
+/** Every plan node scanning `sessions`: its kind and index, the rows it returned, and those its filter removed. */
 function scanOf(plan: string): string {
   const lines = plan.split("\n");
-  const at = lines.findIndex((l) => /Scan.* on sessions/.test(l));
-  if (at < 0) return "—";
-  const node = lines[at]!.replace(/^[\s->]+/, "").replace(/\s+\(cost=.*$/, "");
-  const removed = lines
-    .slice(at + 1)
-    .find((l) => l.includes("Rows Removed by Filter"))
-    ?.trim()
-    .replace("Rows Removed by Filter: ", "");
-  return removed ? `${node}, ${num(Number(removed))} rows removed by filter` : node;
+  const scans: string[] = [];
+  lines.forEach((line, at) => {
+    if (!/Scan.* on sessions/.test(line)) return;
+    const node = line.replace(/^[\s->]+/, "").replace(/\s+\(cost=.*$/, "");
+    const actual = line.match(/actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)/);
+    const returned = actual ? `${num(Number(actual[1]))} rows × ${actual[2]}` : "";
+    // The node's own detail lines come before the next node (a line with "->").
+    const end = lines.findIndex((l, k) => k > at && l.includes("->"));
+    const removed = lines
+      .slice(at + 1, end < 0 ? undefined : end)
+      .find((l) => l.includes("Rows Removed by Filter"))
+      ?.trim()
+      .replace("Rows Removed by Filter: ", "");
+    scans.push(
+      [node, returned, removed ? `${num(Number(removed))} removed by filter` : ""].filter(Boolean).join(", "),
+    );
+  });
+  return scans.length ? scans.join("; ") : "—";
 }
 
 function stormStatuses(round: StormRound): string {
@@ -153,7 +162,7 @@ export function sessionsTables(report: SessionsReport, busyMachine: number): Ses
   }
 
   const explain = [
-    ["statement (presenter 1)", "execution", "planning", "scan of sessions"],
+    ["statement (presenter 1)", "execution", "planning", "scans of sessions"],
     ...report.explain.map((e: ExplainResult) => [
       e.label,
       `${e.executionMs.toFixed(2)} ms`,

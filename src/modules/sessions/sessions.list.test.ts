@@ -94,6 +94,45 @@ describe("GET /api/sessions", () => {
     expect((await list(coHost)).json().items.map((item: { id: string }) => item.id)).toEqual([owned[0]]);
   });
 
+  it("pages through sessions seen in every way at once, each exactly once and in order", async () => {
+    // The viewer owns sessions, belongs to two workspaces (one of them its own) and co-hosts one session in
+    // a third: the page merges three index walks, so duplicates and gaps between pages would show here.
+    const viewer = await signIn(t.app, t.db.db, "Viewer");
+    const other = await signIn(t.app, t.db.db, "Other");
+    const third = await signIn(t.app, t.db.db, "Third");
+    await addToWorkspace(t.db.db, other.personalWorkspaceId, viewer.userId, "member");
+    const expected: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      expected.push(
+        await createSession(t.db.db, { userId: viewer.userId, workspaceId: viewer.personalWorkspaceId }),
+        await createSession(t.db.db, { userId: other.userId, workspaceId: other.personalWorkspaceId }),
+        // The viewer's own session in the other workspace: seen as owner and as member, listed once.
+        await createSession(t.db.db, { userId: viewer.userId, workspaceId: other.personalWorkspaceId }),
+      );
+    }
+    const coHosted = await createSession(t.db.db, {
+      userId: third.userId,
+      workspaceId: third.personalWorkspaceId,
+    });
+    await createSession(t.db.db, { userId: third.userId, workspaceId: third.personalWorkspaceId });
+    await t.db.db
+      .insert(sessionMembers)
+      .values({ sessionId: coHosted, userId: viewer.userId, role: "co_host" });
+    expected.push(coHosted);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await list(viewer, `?limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const page = res.json() as Page;
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...expected].reverse());
+  });
+
   it("refuses attendees, keys without sessions:read, bad cursors and bad filters", async () => {
     const attendee = await createAttendee(t.app, t.db.db, owned[1]!);
     expect((await list({ authorization: `Bearer ${attendee.token}` })).statusCode).toBe(403);

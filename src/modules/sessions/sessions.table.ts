@@ -57,6 +57,18 @@ export const sessions = pgTable(
     uniqueIndex("sessions_join_code_active_uq")
       .on(t.joinCode)
       .where(sql`${t.status} <> 'ended'`),
+    // Page order per owner and per workspace for the list's keyset branches (sessions.repository.ts); NULLS FIRST
+    // is what ORDER BY ... DESC means, so the index serves it as is.
+    index("sessions_owner_created_idx").on(
+      t.ownerId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index("sessions_workspace_created_idx").on(
+      t.workspaceId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
     index("sessions_owner_status_idx").on(t.ownerId, t.status, t.createdAt.desc(), t.id.desc()),
     index("sessions_workspace_status_idx").on(t.workspaceId, t.status, t.createdAt.desc(), t.id.desc()),
     check("sessions_capacity_range", sql`${t.capacity} between 1 and 100000`),

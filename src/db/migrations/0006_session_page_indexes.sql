@@ -1,0 +1,2 @@
+CREATE INDEX "sessions_owner_created_idx" ON "sessions" USING btree ("owner_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "sessions_workspace_created_idx" ON "sessions" USING btree ("workspace_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);
