@@ -68,7 +68,7 @@ export function listStatement(
   let n = keyParams.length;
   const key = sortKey(sort, 1);
   const p = () => `$${++n}`;
-  const select = `select ${COLUMNS.map((c) => `"questions"."${c}"`).join(", ")}, "attendees"."display_name", (${key})::text, coalesce((select v.value from question_votes v where v.question_id = "questions"."id" and v.voter_id = ${p()}), 0) from "questions" left join "attendees" on "attendees"."id" = "questions"."author_attendee_id"`;
+  const select = `select ${COLUMNS.map((c) => `"questions"."${c}"`).join(", ")}, (select "attendees"."display_name" from "attendees" where "attendees"."id" = "questions"."author_attendee_id"), (${key})::text, coalesce((select v.value from question_votes v where v.question_id = "questions"."id" and v.voter_id = ${p()}), 0) from "questions"`;
   const where = ` where ("questions"."session_id" = ${p()} and (("questions"."status" in (${p()}) and "questions"."answered" = ${p()}) or ("questions"."author_attendee_id" = ${p()} and "questions"."status" in (${p()}))))`;
   const orderKey = trending ? sortKey(sort, n + 1) : key;
   if (trending) n += 3;

@@ -19,10 +19,17 @@ export async function countQuestions(db: Executor, sessionIds: string[]): Promis
   return new Map(rows.map((row) => [row.sessionId, row.asked]));
 }
 
-/** The columns every reader of a question gets, with its author's display name (the view decides whether to show it). */
+/**
+ * The columns every reader of a question gets, with its author's display name (the view decides whether to show
+ * it). The name is a subquery rather than a join so that PostgreSQL looks it up for the rows of the page only,
+ * after sorting and limiting, instead of hashing every attendee of the session first (measured: 4,001 attendee
+ * rows read for a page of 50).
+ */
 const questionColumns = {
   question: questions,
-  authorName: attendees.displayName,
+  authorName: sql<
+    string | null
+  >`(select ${attendees.displayName} from ${attendees} where ${attendees.id} = ${questions.authorAttendeeId})`,
 };
 
 export async function findQuestion(db: Executor, questionId: string) {
@@ -37,7 +44,6 @@ export async function findQuestion(db: Executor, questionId: string) {
     })
     .from(questions)
     .innerJoin(sessions, eq(sessions.id, questions.sessionId))
-    .leftJoin(attendees, eq(attendees.id, questions.authorAttendeeId))
     .where(eq(questions.id, questionId))
     .limit(1);
   return row ?? null;
@@ -254,7 +260,6 @@ export function listQuestions(db: Executor, query: ListQuery) {
       myVote,
     })
     .from(questions)
-    .leftJoin(attendees, eq(attendees.id, questions.authorAttendeeId))
     .where(and(...conditions))
     .orderBy(sql`${pinnedFirst} desc`, sql`${key} desc`, desc(questions.id))
     .limit(query.limit + 1);
