@@ -4,3 +4,4 @@ export * from "../modules/sessions/sessions.table.js";
 export * from "../modules/attendees/attendees.table.js";
 export * from "../modules/questions/questions.table.js";
 export * from "../modules/analytics/analytics.table.js";
+export * from "../modules/signaling/signaling.table.js";
