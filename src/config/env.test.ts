@@ -46,6 +46,16 @@ const EVERY_VARIABLE = {
   QA_QUESTIONS_PER_MINUTE: "3",
   QA_VOTES_PER_MINUTE: "40",
   QA_EDIT_WINDOW_MS: "30000",
+  ICE_STUN_URLS: "stun:stun.example.com:3478, stuns:stun.example.com:5349",
+  TURN_URLS: "turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349",
+  TURN_SECRET: "coturn-static-auth-secret",
+  TURN_CREDENTIAL_TTL_S: "3600",
+  SIGNALING_EVENTS_PER_SECOND: "15",
+  SIGNALING_EVENT_BURST: "150",
+  SIGNALING_PRESENTER_EVENTS_PER_SECOND: "300",
+  SIGNALING_PRESENTER_EVENT_BURST: "3000",
+  MEDIA_STATS_INTERVAL_MS: "2000",
+  MEDIA_QUALITY_SUMMARY_MS: "1000",
 };
 
 const TIMEOUT_VARIABLES = [
@@ -107,6 +117,16 @@ describe("configuration", () => {
       },
       metricsToken: undefined,
       qa: { questionsPerMinute: 5, votesPerMinute: 120, editWindowMs: 120_000 },
+      media: {
+        stunUrls: [],
+        turnUrls: [],
+        turnSecret: undefined,
+        turnCredentialTtlS: 14_400,
+        attendeeSignaling: { eventsPerSecond: 20, eventBurst: 200 },
+        presenterSignaling: { eventsPerSecond: 500, eventBurst: 5_000 },
+        statsIntervalMs: 5_000,
+        qualitySummaryMs: 2_000,
+      },
     });
   });
 
@@ -160,6 +180,16 @@ describe("configuration", () => {
       },
       metricsToken: "metrics-token-0123456789",
       qa: { questionsPerMinute: 3, votesPerMinute: 40, editWindowMs: 30_000 },
+      media: {
+        stunUrls: ["stun:stun.example.com:3478", "stuns:stun.example.com:5349"],
+        turnUrls: ["turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349"],
+        turnSecret: "coturn-static-auth-secret",
+        turnCredentialTtlS: 3600,
+        attendeeSignaling: { eventsPerSecond: 15, eventBurst: 150 },
+        presenterSignaling: { eventsPerSecond: 300, eventBurst: 3000 },
+        statsIntervalMs: 2000,
+        qualitySummaryMs: 1000,
+      },
     });
   });
 
@@ -231,6 +261,21 @@ describe("configuration", () => {
       expect(message).toContain('"2147483648"');
     },
   );
+
+  it("wants TURN_URLS and TURN_SECRET together, never echoing the secret", () => {
+    expect(configError({ TURN_URLS: "turn:turn.example.com" }).message).toContain("TURN_SECRET: required");
+    const message = configError({ TURN_SECRET: "hunter2-hunter2-hunter2" }).message;
+    expect(message).toContain("TURN_URLS: required");
+    expect(message).not.toContain("hunter2");
+  });
+
+  it.each([
+    ["ICE_STUN_URLS", "https://stun.example.com"],
+    ["ICE_STUN_URLS", "turn:turn.example.com"],
+    ["TURN_URLS", "stun:stun.example.com"],
+  ])("refuses %s=%j", (name, value) => {
+    expect(configError({ [name]: value, TURN_SECRET: "0123456789abcdef" }).message).toContain(name);
+  });
 
   it("refuses an unknown log level, naming the variable", () => {
     expect(configError({ LOG_LEVEL: "verbose" }).message).toContain("LOG_LEVEL");

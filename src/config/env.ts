@@ -63,6 +63,18 @@ const commaList = z.string().transform((value) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+const iceUrls = (schemes: string[]) =>
+  commaList.pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (value) => schemes.some((scheme) => value.startsWith(`${scheme}:`)) && value.length <= 512,
+          `each must be a ${schemes.join(": or ")}: URL (e.g. ${schemes[0]}:turn.example.com:3478)`,
+        ),
+    ),
+  );
+
 const origin = z.url().refine((value) => /^https?:\/\/[^/]+$/.test(value.replace(/\/$/, "")), {
   message: "must be an origin such as https://podium.example.com (scheme, host, optional port; no path)",
 });
@@ -128,6 +140,22 @@ const envSchema = z.object({
   QA_QUESTIONS_PER_MINUTE: positiveInt.default(5),
   QA_VOTES_PER_MINUTE: positiveInt.default(120),
   QA_EDIT_WINDOW_MS: durationMs.default(120_000),
+
+  // WebRTC: ICE servers handed to every peer; TURN credentials by the TURN REST convention (coturn's
+  // use-auth-secret), valid for TURN_CREDENTIAL_TTL_S.
+  ICE_STUN_URLS: iceUrls(["stun", "stuns"]).default([]),
+  TURN_URLS: iceUrls(["turn", "turns"]).default([]),
+  TURN_SECRET: z.string().min(16, "must be at least 16 characters (coturn's static-auth-secret)").optional(),
+  TURN_CREDENTIAL_TTL_S: positiveInt.max(7 * 86_400).default(14_400),
+  // Signaling: per socket, its own budget beside REALTIME_*: an attendee's offer/answer/candidates, and a
+  // presenter's, which grow with the number of attendees it connects at once.
+  SIGNALING_EVENTS_PER_SECOND: positiveInt.max(100_000).default(20),
+  SIGNALING_EVENT_BURST: positiveInt.max(1_000_000).default(200),
+  SIGNALING_PRESENTER_EVENTS_PER_SECOND: positiveInt.max(100_000).default(500),
+  SIGNALING_PRESENTER_EVENT_BURST: positiveInt.max(1_000_000).default(5_000),
+  // How often clients are asked to send quality reports, and how often presenters get the summary.
+  MEDIA_STATS_INTERVAL_MS: durationMs.min(500).default(5_000),
+  MEDIA_QUALITY_SUMMARY_MS: durationMs.min(100).default(2_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -186,6 +214,18 @@ export interface Config {
   /** Bearer token /api/metrics requires; absent: the metrics are open (keep them on an internal network). */
   metricsToken: string | undefined;
   qa: { questionsPerMinute: number; votesPerMinute: number; editWindowMs: number };
+  media: {
+    stunUrls: string[];
+    turnUrls: string[];
+    /** Shared with the TURN server (coturn `static-auth-secret`); set exactly when `turnUrls` is. */
+    turnSecret: string | undefined;
+    turnCredentialTtlS: number;
+    /** Signaling budgets per socket (events per second sustained, plus a burst per ten seconds). */
+    attendeeSignaling: { eventsPerSecond: number; eventBurst: number };
+    presenterSignaling: { eventsPerSecond: number; eventBurst: number };
+    statsIntervalMs: number;
+    qualitySummaryMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -220,6 +260,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ["GITHUB_CLIENT_SECRET", env.GITHUB_CLIENT_SECRET],
     ),
   ];
+  if (env.TURN_URLS.length > 0 && !env.TURN_SECRET)
+    problems.push("TURN_SECRET: required when TURN_URLS is set (the TURN server's shared secret)");
+  if (env.TURN_SECRET && env.TURN_URLS.length === 0)
+    problems.push("TURN_URLS: required when TURN_SECRET is set");
   if (env.NODE_ENV === "production") {
     if (!env.GOOGLE_CLIENT_ID && !env.GITHUB_CLIENT_ID) {
       problems.push(
@@ -281,6 +325,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       questionsPerMinute: env.QA_QUESTIONS_PER_MINUTE,
       votesPerMinute: env.QA_VOTES_PER_MINUTE,
       editWindowMs: env.QA_EDIT_WINDOW_MS,
+    },
+    media: {
+      stunUrls: env.ICE_STUN_URLS,
+      turnUrls: env.TURN_URLS,
+      turnSecret: env.TURN_SECRET,
+      turnCredentialTtlS: env.TURN_CREDENTIAL_TTL_S,
+      attendeeSignaling: {
+        eventsPerSecond: env.SIGNALING_EVENTS_PER_SECOND,
+        eventBurst: env.SIGNALING_EVENT_BURST,
+      },
+      presenterSignaling: {
+        eventsPerSecond: env.SIGNALING_PRESENTER_EVENTS_PER_SECOND,
+        eventBurst: env.SIGNALING_PRESENTER_EVENT_BURST,
+      },
+      statsIntervalMs: env.MEDIA_STATS_INTERVAL_MS,
+      qualitySummaryMs: env.MEDIA_QUALITY_SUMMARY_MS,
     },
   };
 }
