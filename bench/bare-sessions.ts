@@ -64,6 +64,7 @@ interface SessionRow {
   created_at: Date;
   updated_at: Date;
   cursor_at: string;
+  questions: number;
 }
 
 app.get("/api/sessions", async (request, reply) => {
@@ -98,7 +99,11 @@ app.get("/api/sessions", async (request, reply) => {
       version: row.version,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
-      summary: { attendeesNow: row.attendees_present, peakAttendees: row.attendees_peak },
+      summary: {
+        attendeesNow: row.attendees_present,
+        peakAttendees: row.attendees_peak,
+        questions: row.questions,
+      },
     })),
     nextCursor:
       rows.length > limit && last

@@ -300,9 +300,6 @@ async function explainList(
     JSON.parse(
       Buffer.from(new URL(path, "http://x").searchParams.get("cursor")!, "base64url").toString("utf8"),
     );
-  const firstIds = (await db.query<{ id: string }>(LIST_SQL(false), [presenter.userId, PAGE_SIZE + 1])).rows
-    .slice(0, PAGE_SIZE)
-    .map((r) => r.id);
   const results = [await explain("list, first page", LIST_SQL(false), [presenter.userId, PAGE_SIZE + 1])];
   if (deepest) {
     const [at, id] = cursorOf(deepest.path);
@@ -315,13 +312,6 @@ async function explainList(
       ]),
     );
   }
-  results.push(
-    await explain(
-      "questions per session (the page's 20 ids)",
-      `select session_id, count(*) from questions where session_id in (${firstIds.map((_, i) => `$${i + 1}`).join(", ")}) group by session_id`,
-      firstIds,
-    ),
-  );
   return results;
 }
 

@@ -295,13 +295,15 @@ export async function removeSeed(db: pg.Pool, userIds: string[]): Promise<void> 
 /**
  * The list statement Podium's repository issues (sessions.repository.ts, listVisibleSessions), by hand: one
  * keyset branch per way of seeing a session, each stopping after a page. $1 user, $2 page size + 1,
- * $3/$4 the cursor's created_at and id. The baseline answers with it and the EXPLAIN section shows its plan.
+ * $3/$4 the cursor's created_at and id; each row with its count of questions asked. The baseline answers with it and the EXPLAIN section shows its plan.
  */
 export const LIST_SQL = (withCursor: boolean) => {
   const keyset = withCursor ? "and (s.created_at, s.id) < ($3::timestamptz, $4::uuid)" : "";
   const page = "order by s.created_at desc, s.id desc limit $2";
   return `
-  select s.*, s.created_at::text as cursor_at from sessions s
+  select s.*, s.created_at::text as cursor_at,
+    (select count(*)::int from questions q where q.session_id = s.id) as questions
+  from sessions s
   where s.id in (
     (select s.id from sessions s where s.owner_id = $1::uuid ${keyset} ${page})
     union

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { attendees } from "../attendees/attendees.table.js";
 import { sessions } from "../sessions/sessions.table.js";
@@ -8,15 +8,14 @@ import { TRENDING_GRAVITY, TRENDING_OFFSET_HOURS } from "./ranking.js";
 export type QuestionRow = typeof questions.$inferSelect;
 export type QuestionStatus = QuestionRow["status"];
 
-/** How many questions were asked in each of these sessions (one grouped query; sessions without any are absent). */
-export async function countQuestions(db: Executor, sessionIds: string[]): Promise<Map<string, number>> {
-  if (sessionIds.length === 0) return new Map();
-  const rows = await db
-    .select({ sessionId: questions.sessionId, asked: count() })
-    .from(questions)
-    .where(inArray(questions.sessionId, sessionIds))
-    .groupBy(questions.sessionId);
-  return new Map(rows.map((row) => [row.sessionId, row.asked]));
+/**
+ * How many questions were asked in the session whose id `sessionId` names (a column of the caller's query), as
+ * a subquery the caller embeds: a list of sessions gets its counts in its own statement, for the page's rows only.
+ */
+export function countQuestionsOf(sessionId: SQL): SQL<number> {
+  // Aliased: drizzle prints a column without its table when its query has no join, so an unaliased
+  // "session_id" = "id" here would compare two columns of questions.
+  return sql<number>`(select count(*)::int from questions asked where asked.session_id = ${sessionId})`;
 }
 
 /**
@@ -27,9 +26,10 @@ export async function countQuestions(db: Executor, sessionIds: string[]): Promis
  */
 const questionColumns = {
   question: questions,
+  // Qualified by hand: drizzle prints the columns of a join-less query without their table.
   authorName: sql<
     string | null
-  >`(select ${attendees.displayName} from ${attendees} where ${attendees.id} = ${questions.authorAttendeeId})`,
+  >`(select author.display_name from attendees author where author.id = "questions"."author_attendee_id")`,
 };
 
 export async function findQuestion(db: Executor, questionId: string) {

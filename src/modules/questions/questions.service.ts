@@ -1,4 +1,5 @@
-import type { Database, Executor } from "../../db/client.js";
+import type { SQL } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
 import { badCursor, UUID_PATTERN } from "../../lib/cursor.js";
 import { ignoreEvents, type Publish, type QuestionView } from "../../lib/domain-events.js";
 import { AppError } from "../../lib/errors.js";
@@ -12,7 +13,7 @@ import { parseStoredSettings, type SessionSettings } from "../sessions/sessions.
 import { findDuplicate, screenQuestion } from "./question-filter.js";
 import {
   castVote,
-  countQuestions,
+  countQuestionsOf,
   deleteQuestion,
   findQuestion,
   insertQuestion,
@@ -389,9 +390,12 @@ export function createQuestions(deps: {
 
 export type Questions = ReturnType<typeof createQuestions>;
 
-/** Questions asked per session, for session lists: every question submitted, whatever became of it. */
-export function questionsAsked(db: Executor, sessionIds: string[]): Promise<Map<string, number>> {
-  return countQuestions(db, sessionIds);
+/**
+ * Questions asked in a session, for session lists: every question submitted, whatever became of it. A subquery
+ * over the caller's session id (a qualified column reference), so that a page of sessions and its counts are one statement.
+ */
+export function questionsAskedIn(sessionId: SQL): SQL<number> {
+  return countQuestionsOf(sessionId);
 }
 
 export function view(row: QuestionRow, authorName: string | null): QuestionView {

@@ -64,16 +64,27 @@ describe("GET /api/sessions", () => {
 
   it("filters by status and creation date, and counts who is present now", async () => {
     const live = owned[1]!;
-    await createAttendee(t.app, t.db.db, live, "Here");
+    const here = await createAttendee(t.app, t.db.db, live, "Here");
     const gone = await createAttendee(t.app, t.db.db, live, "Gone");
     await t.db.pool.query("update attendees set status = 'left' where id = $1", [gone.attendeeId]);
+    // Every question asked counts, whatever became of it; another session's questions do not.
+    for (const [session, status] of [
+      [live, "visible"],
+      [live, "dismissed"],
+      [owned[3]!, "visible"],
+    ] as const) {
+      await t.db.pool.query(
+        "insert into questions (session_id, author_attendee_id, text, status) values ($1, $2, 'Why?', $3)",
+        [session, here.attendeeId, status],
+      );
+    }
     const res = await list(host, "?status=live");
     const page = res.json() as Page;
     expect(page.items.map((item) => item.status)).toEqual(["live", "live"]);
     expect(page.items.find((item) => item.id === live)?.summary).toEqual({
       attendeesNow: 1,
       peakAttendees: 2,
-      questions: 0,
+      questions: 2,
     });
     const future = await list(
       host,

@@ -78,6 +78,8 @@ export interface SessionPageQuery {
   /** The last item of the previous page: created_at as PostgreSQL prints it (microseconds kept) and id. */
   after?: { createdAt: string; id: string };
   limit: number;
+  /** Questions asked per listed session: a subquery over `sessions.id` from the questions module. */
+  questionsAsked: (sessionId: SQL) => SQL<number>;
 }
 
 /**
@@ -116,7 +118,12 @@ export async function listVisibleSessions(db: Executor, query: SessionPageQuery)
      where ${sessions.id} in (select session_id from session_members where user_id = ${userId}::uuid)
        and ${filtered} ${pageOrder})`;
   return db
-    .select({ session: sessions, cursorAt: sql<string>`${sessions.createdAt}::text` })
+    .select({
+      session: sessions,
+      cursorAt: sql<string>`${sessions.createdAt}::text`,
+      // Qualified by hand: drizzle prints this join-less query's columns without their table.
+      questions: query.questionsAsked(sql`"sessions"."id"`),
+    })
     .from(sessions)
     .where(sql`${sessions.id} in (${visibleIds})`)
     .orderBy(desc(sessions.createdAt), desc(sessions.id))

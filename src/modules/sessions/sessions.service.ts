@@ -9,7 +9,7 @@ import type { Actor } from "../auth/actor.js";
 import { assertWorkspace, authenticationRequired } from "../auth/policy.js";
 import { newJoinCode } from "./join-code.js";
 import type { SessionAccess } from "./session-access.service.js";
-import { questionsAsked } from "../questions/questions.service.js";
+import { questionsAskedIn } from "../questions/questions.service.js";
 import type {
   CreateSessionInput,
   ListSessionsQuery,
@@ -112,18 +112,17 @@ export function createSessions(deps: {
         createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
         after: query.cursor ? toSessionCursor(decodeCursor(query.cursor)) : undefined,
         limit: query.limit,
+        questionsAsked: questionsAskedIn,
       });
       const page = rows.slice(0, query.limit);
-      const ids = page.map((row) => row.session.id);
-      const asked = await questionsAsked(db, ids);
       const last = page.at(-1);
       return {
-        items: page.map(({ session }) => ({
+        items: page.map(({ session, questions }) => ({
           ...view(session),
           summary: {
             attendeesNow: session.attendeesPresent,
             peakAttendees: session.attendeesPeak,
-            questions: asked.get(session.id) ?? 0,
+            questions,
           },
         })),
         nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursorAt, last.session.id) : null,
