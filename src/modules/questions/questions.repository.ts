@@ -1,6 +1,5 @@
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { attendees } from "../attendees/attendees.table.js";
 import { sessions } from "../sessions/sessions.table.js";
 import { questions, questionVotes } from "./questions.table.js";
 import { TRENDING_GRAVITY, TRENDING_OFFSET_HOURS } from "./ranking.js";
