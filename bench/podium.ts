@@ -73,7 +73,10 @@ export async function startPodium(
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const child = spawnChild(name, process.execPath, overrides.args ?? [PODIUM_ENTRY], env);
+  // BENCH_PODIUM_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": where a figure's time goes (Node refuses
+  // --cpu-prof in NODE_OPTIONS, so it goes on the command line).
+  const nodeArgs = process.env.BENCH_PODIUM_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawnChild(name, process.execPath, [...nodeArgs, ...(overrides.args ?? [PODIUM_ENTRY])], env);
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
