@@ -40,6 +40,8 @@ import { createQuestionLimits } from "./modules/questions/questions.limits.js";
 import { questionRoutes } from "./modules/questions/questions.routes.js";
 import { submitHandler, voteHandler } from "./modules/questions/questions.socket.js";
 import { presenceReportHandler } from "./modules/attendees/attendees.socket.js";
+import { createSignaling } from "./modules/signaling/signaling.service.js";
+import { signalingHandlers, signalingLimiters, socketOutlet } from "./modules/signaling/signaling.socket.js";
 import docs from "./plugins/docs.js";
 import { actorLimit, rateLimit } from "./plugins/rate-limit.js";
 import security from "./plugins/security.js";
@@ -193,6 +195,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(questionRoutes, { questions });
 
   const snapshotOf = createSnapshots({ sessions, questions });
+  const signaling = createSignaling({
+    db: database.db,
+    sessions,
+    outlet: socketOutlet(() => outlet.realtime?.io),
+    config: config.media,
+    logger,
+  });
+  const signalingBudget = signalingLimiters({
+    ...config.media,
+    floodDisconnectAfter: config.realtime.floodDisconnectAfter,
+  });
   const live = createRealtime({
     httpServer: app.server,
     config,
@@ -209,12 +222,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       "presence:report": presenceReportHandler(attendance),
       "question:submit": submitHandler(questions),
       "question:vote": voteHandler(questions),
+      ...signalingHandlers(signaling),
+    },
+    limiters: signalingBudget.limiters,
+    onSocketClosed(socket, lastOfPeer) {
+      signalingBudget.forget(socket.id);
+      signaling
+        .socketClosed(socket.data, lastOfPeer)
+        .catch((error: unknown) => logger.warn({ err: error }, "media peer cleanup failed"));
     },
   });
   outlet.realtime = live;
   app.decorate("realtime", live);
   // Sockets close before the HTTP server does: an open WebSocket would hold its close forever.
   app.addHook("preClose", () => live.close());
+  app.addHook("onClose", () => signaling.close());
 
   return app;
 }

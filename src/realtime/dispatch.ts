@@ -3,6 +3,7 @@ import { AppError } from "../lib/errors.js";
 import {
   inbound,
   type Ack,
+  type EventLimiter,
   type InboundEvent,
   type InboundPayload,
   type InboundResults,
@@ -16,6 +17,10 @@ export type Handler<E extends InboundEvent> = (
   payload: InboundPayload<E>,
 ) => Promise<InboundResults[E]>;
 export type Handlers = { [E in InboundEvent]: Handler<E> };
+/** A budget of its own for the events whose spec names it (flood control's shape: ok, refused or flooding). */
+export type EventLimiters = Partial<
+  Record<EventLimiter, (socket: { id: string; data: SocketData }) => Promise<"ok" | "refused" | "flooding">>
+>;
 
 interface DispatchedSocket {
   id: string;
@@ -38,8 +43,9 @@ export function createDispatcher(deps: {
   flood: FloodControl;
   metrics: RealtimeMetrics;
   logger: Logger;
+  limiters?: EventLimiters;
 }) {
-  const { handlers, flood, metrics, logger } = deps;
+  const { handlers, flood, metrics, logger, limiters = {} } = deps;
 
   return (socket: DispatchedSocket) => (packet: Packet, _next: (error?: Error) => void) => {
     const [event, ...args] = packet;
@@ -51,7 +57,9 @@ export function createDispatcher(deps: {
     };
 
     void (async () => {
-      const allowed = await flood.allowEvent(socket.id);
+      const spec = isInbound(event) ? inbound[event] : undefined;
+      const own = spec && "limiter" in spec ? limiters[spec.limiter] : undefined;
+      const allowed = own ? await own(socket) : await flood.allowEvent(socket.id);
       if (allowed === "flooding") {
         refuse("FLOODING", "Too many events; disconnecting.");
         logger.warn({ socketId: socket.id, ip: socket.data.ip }, "socket flooding: disconnected");
@@ -59,8 +67,7 @@ export function createDispatcher(deps: {
         return;
       }
       if (allowed === "refused") return refuse("RATE_LIMITED", "Too many events; slow down.");
-      if (!isInbound(event)) return refuse("UNKNOWN_EVENT", "This event does not exist.");
-      const spec = inbound[event];
+      if (!isInbound(event) || !spec) return refuse("UNKNOWN_EVENT", "This event does not exist.");
       const payload = args[0] ?? {};
       if (args.length > 1) return refuse("VALIDATION_FAILED", "Send one payload object.");
       const size = JSON.stringify(payload)?.length ?? 0;

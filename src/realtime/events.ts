@@ -1,6 +1,12 @@
 import { z } from "zod";
 import type { QuestionTally, QuestionView, SessionState } from "../lib/domain-events.js";
 import type { Actor } from "../modules/auth/actor.js";
+import {
+  signalingInbound,
+  type MediaLinkView,
+  type MediaSetup,
+  type SignalingServerEvents,
+} from "../modules/signaling/signaling.schemas.js";
 
 /**
  * The real-time protocol: every event a server sends and every event a client may send, with its payload.
@@ -38,7 +44,8 @@ export interface AttendeeSummary {
 
 export type RemovalReason = "banned" | "removed";
 
-export interface ServerToClientEvents {
+/** Signaling and media events (offer/answer, candidates, peers, links, quality) are SignalingServerEvents. */
+export interface ServerToClientEvents extends SignalingServerEvents {
   /** Sent on every connection (and answered to `session:snapshot`): the whole state a client shows. */
   "session:snapshot": (snapshot: Snapshot) => void;
   "session:updated": (session: SessionState) => void;
@@ -109,7 +116,12 @@ export const inbound = {
       .strict(),
     maxBytes: 512,
   },
+  // WebRTC signaling (src/modules/signaling): counted against the socket's signaling budget, not REALTIME_*.
+  ...signalingInbound,
 } as const;
+
+/** Inbound events with a budget of their own (see dispatch.ts); the others count against REALTIME_*. */
+export type EventLimiter = "signaling";
 
 export type InboundEvent = keyof typeof inbound;
 export type InboundPayload<E extends InboundEvent> = z.infer<(typeof inbound)[E]["schema"]>;
@@ -124,6 +136,20 @@ export interface InboundResults {
   "question:submit": ViewerQuestion;
   /** Votes +1 / -1 or retracts (0) (attendees); acknowledged once committed. */
   "question:vote": { questionId: string; myVote: -1 | 0 | 1 };
+  /** Ready for media (presenters: going live or back; attendees: ready to receive): ICE servers, peers. */
+  "media:ready": MediaSetup;
+  /** Done with media. */
+  "media:leave": null;
+  /** An offer or answer relayed to a peer of the session along an allowed edge. */
+  "signal:description": null;
+  /** An ICE candidate (or the end of them) relayed likewise. */
+  "signal:candidate": null;
+  /** One end's connection state of a link; the link as recorded. */
+  "media:state": MediaLinkView;
+  /** A quality report for one link. */
+  "media:stats": null;
+  /** A presenter's screen share started or stopped. */
+  "media:screen": { streamId: string; active: boolean };
 }
 
 export type ClientToServerEvents = {
@@ -153,4 +179,8 @@ export const rooms = {
   staff: (sessionId: string) => `session:${sessionId}:staff`,
   attendees: (sessionId: string) => `session:${sessionId}:attendees`,
   attendee: (attendeeId: string) => `attendee:${attendeeId}`,
+  /** The sockets of one WebRTC peer in one session: signaling reaches a peer id inside its own session only. */
+  peer: (sessionId: string, peerId: string) => `session:${sessionId}:peer:${peerId}`,
+  /** Hosts and co-hosts: who broadcasts media and connects to attendees. */
+  presenters: (sessionId: string) => `session:${sessionId}:presenters`,
 };

@@ -13,8 +13,9 @@ import { decideSession } from "../modules/auth/policy.js";
 import type { Attendance } from "../modules/attendees/attendees.join.js";
 import type { SessionAccess } from "../modules/sessions/session-access.service.js";
 import type { Sessions } from "../modules/sessions/sessions.service.js";
+import { presenterPeerId } from "../modules/signaling/signaling.service.js";
 import type { SnapshotOf } from "./snapshot.js";
-import { createDispatcher, type Handlers } from "./dispatch.js";
+import { createDispatcher, type EventLimiters, type Handlers } from "./dispatch.js";
 import {
   rooms,
   type ClientToServerEvents,
@@ -56,6 +57,13 @@ export interface RealtimeDeps {
   attendance: Pick<Attendance, "socketConnected" | "socketDisconnected" | "keepAlive">;
   /** Inbound event handlers, by event: each module contributes its own (sessions.socket.ts, …). */
   handlers: Handlers;
+  /** Budgets of their own for some inbound events (signaling), beside the socket's REALTIME_* budget. */
+  limiters?: EventLimiters;
+  /**
+   * Called after each socket closed; `lastOfPeer`: no socket of its WebRTC peer id is left on this instance
+   * (signaling cleans the peer up).
+   */
+  onSocketClosed?: (socket: { id: string; data: SocketData }, lastOfPeer: boolean) => void;
 }
 
 const handshakeAuth = z.object({ sessionId: z.uuid(), token: z.string().min(1).max(4096).optional() });
@@ -148,10 +156,19 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     const relations = await sessionAccess.authorize(actor, "session.read", sessionId);
     const role: SocketRole = relations.sessionRole ?? "viewer";
     const staff = decideSession(actor, "attendees.read", relations).allowed;
-    socket.data = { sessionId, role, staff, attendeeId: null, peerId: null, actor, ip };
+    // Hosts and co-hosts broadcast media: a WebRTC peer id, the same each time they connect to this session.
+    const presenter = (role === "host" || role === "co_host") && "userId" in actor;
+    const peerId = presenter ? presenterPeerId(sessionId, actor.userId) : null;
+    socket.data = { sessionId, role, staff, attendeeId: null, peerId, actor, ip };
   }
 
-  const dispatch = createDispatcher({ handlers: deps.handlers, flood, metrics, logger });
+  const dispatch = createDispatcher({
+    handlers: deps.handlers,
+    flood,
+    metrics,
+    logger,
+    limiters: deps.limiters,
+  });
   /** Open sockets per attendee on this instance: presence changes when the first opens and the last closes. */
   const attendeeSockets = new Map<string, number>();
 
@@ -163,6 +180,8 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
         data.staff ? rooms.staff(data.sessionId) : null,
         data.attendeeId ? rooms.attendees(data.sessionId) : null,
         data.attendeeId ? rooms.attendee(data.attendeeId) : null,
+        data.peerId ? rooms.peer(data.sessionId, data.peerId) : null,
+        data.role === "host" || data.role === "co_host" ? rooms.presenters(data.sessionId) : null,
       ].filter((room): room is string => room !== null),
     );
     metrics.sockets.inc({ role: data.role });
@@ -180,6 +199,11 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     socket.on("disconnect", () => {
       metrics.sockets.dec({ role: data.role });
       flood.forget(socket.id);
+      if (deps.onSocketClosed) {
+        // The socket has left its rooms by now: another socket of the same peer keeps the room alive.
+        const peerRoom = data.peerId ? rooms.peer(data.sessionId, data.peerId) : null;
+        deps.onSocketClosed(socket, peerRoom ? !io.of("/").adapter.rooms.has(peerRoom) : true);
+      }
       const { attendeeId, actor } = data;
       if (!attendeeId || actor.kind !== "attendee") return;
       const left = (attendeeSockets.get(attendeeId) ?? 1) - 1;
