@@ -320,8 +320,20 @@ export function createQuestions(deps: {
         limit: number;
       },
     ): Promise<{ items: ViewerQuestion[]; nextCursor: string | null }> {
-      const relations = await sessionAccess.authorize(actor, "questions.read", sessionId);
-      const staff = decideSession(actor, "questions.moderate", relations).allowed;
+      let staff = false;
+      if (actor.kind === "attendee") {
+        // The policy's attendee branch reads only the session its token names (another session is not found):
+        // no database lookup on the route every attendee polls, and attendees are never staff.
+        assertSession(actor, "questions.read", {
+          sessionId,
+          workspaceId: "",
+          sessionRole: null,
+          workspaceRole: null,
+        });
+      } else {
+        const relations = await sessionAccess.authorize(actor, "questions.read", sessionId);
+        staff = decideSession(actor, "questions.moderate", relations).allowed;
+      }
       if (!staff && (query.status === "pending" || query.status === "dismissed" || query.status === "all")) {
         throw new AppError("FORBIDDEN", 403, "Only moderators list pending or dismissed questions.");
       }

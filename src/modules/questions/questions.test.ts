@@ -156,8 +156,14 @@ describe("questions", () => {
     const closed = await session({ enabled: false });
     const cy = await createAttendee(t.app, t.db.db, closed, "Cy");
     expect((await ask(closed, cy, { text: "Anyone there?" })).json()).toMatchObject({ code: "QA_CLOSED" });
-    // Another session's attendee cannot ask here.
+    // Another session's attendee can neither ask nor read here.
     expect((await ask(sessionId, cy, { text: "Wrong room?" })).statusCode).toBe(404);
+    const elsewhere = await t.app.inject({
+      method: "GET",
+      url: `/api/sessions/${sessionId}/questions`,
+      headers: bearer(cy.token),
+    });
+    expect(elsewhere.json()).toMatchObject({ status: 404, code: "SESSION_NOT_FOUND" });
   });
 
   it("holds questions for moderators in pre-moderation, shown only to them and the author", async () => {
