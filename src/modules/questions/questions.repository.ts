@@ -1,11 +1,12 @@
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { sessions } from "../sessions/sessions.table.js";
-import { questions, questionVotes } from "./questions.table.js";
+import { questions } from "./questions.table.js";
 import { TRENDING_GRAVITY, TRENDING_OFFSET_HOURS } from "./ranking.js";
 
 export type QuestionRow = typeof questions.$inferSelect;
 export type QuestionStatus = QuestionRow["status"];
+type SessionStatus = (typeof sessions.$inferSelect)["status"];
 
 /**
  * How many questions were asked in the session whose id `sessionId` names (a column of the caller's query), as
@@ -94,31 +95,73 @@ export async function deleteQuestion(db: Executor, questionId: string): Promise<
   return deleted.length > 0;
 }
 
-/** Casts (±1) or retracts (0) one vote, idempotently: one statement, acknowledged once committed. */
-export async function castVote(
+/** What decides whether a vote on a question is taken: the question and its session as the vote saw them. */
+export interface VoteTarget {
+  sessionId: string;
+  status: QuestionStatus;
+  authorAttendeeId: string | null;
+  sessionStatus: SessionStatus;
+  allowDownvotes: boolean;
+}
+
+/**
+ * Casts (±1) or retracts (0) an attendee's vote in one statement, idempotently, and only when it may be taken:
+ * the question is on the board of the attendee's own session, the session is live, the voter is not its author,
+ * and a downvote is allowed by the session's settings. Returns the question and session as the statement saw
+ * them (null: no such question), so the caller can say why a vote was not taken with the same facts; nothing is
+ * written then. A retry of the same vote writes nothing either.
+ */
+export async function castVoteIfAllowed(
   db: Executor,
-  vote: { questionId: string; attendeeId: string; value: -1 | 0 | 1 },
-): Promise<void> {
-  if (vote.value === 0) {
-    await db
-      .delete(questionVotes)
-      .where(and(eq(questionVotes.questionId, vote.questionId), eq(questionVotes.voterId, vote.attendeeId)));
-    return;
-  }
-  await db
-    .insert(questionVotes)
-    .values({
-      questionId: vote.questionId,
-      voterId: vote.attendeeId,
-      attendeeId: vote.attendeeId,
-      value: vote.value,
-    })
-    .onConflictDoUpdate({
-      target: [questionVotes.questionId, questionVotes.voterId],
-      set: { value: vote.value, updatedAt: new Date() },
-      // A retry of the same vote changes nothing (no new row version, no tally work).
-      setWhere: sql`${questionVotes.value} <> excluded.value`,
-    });
+  vote: {
+    questionId: string;
+    sessionId: string;
+    attendeeId: string;
+    value: -1 | 0 | 1;
+    /** The settings' default, for sessions whose stored settings predate the field. */
+    downvotesByDefault: boolean;
+  },
+): Promise<VoteTarget | null> {
+  const { questionId, sessionId, attendeeId, value } = vote;
+  const { rows } = await db.execute<{
+    session_id: string;
+    status: QuestionStatus;
+    author_attendee_id: string | null;
+    session_status: SessionStatus;
+    allow_downvotes: boolean;
+  }>(sql`
+    with target as (
+      select q.id, q.session_id, q.status, q.author_attendee_id, s.status as session_status,
+        coalesce((s.settings #>> '{qa,allowDownvotes}')::boolean, ${vote.downvotesByDefault}::boolean) as allow_downvotes
+      from questions q join sessions s on s.id = q.session_id
+      where q.id = ${questionId}::uuid
+    ), allowed as (
+      select id from target
+      where session_id = ${sessionId}::uuid and status = 'visible' and session_status = 'live'
+        and author_attendee_id is distinct from ${attendeeId}::uuid
+        and (${value}::int <> -1 or allow_downvotes)
+    ), cast_vote as (
+      insert into question_votes (question_id, voter_id, attendee_id, value)
+      select id, ${attendeeId}::uuid, ${attendeeId}::uuid, ${value}::smallint from allowed where ${value}::int <> 0
+      on conflict (question_id, voter_id) do update set value = excluded.value, updated_at = now()
+        -- A retry of the same vote changes nothing (no new row version, no tally work).
+        where question_votes.value <> excluded.value
+      returning 1
+    ), retracted as (
+      delete from question_votes v using allowed
+      where ${value}::int = 0 and v.question_id = allowed.id and v.voter_id = ${attendeeId}::uuid
+      returning 1
+    )
+    select session_id, status, author_attendee_id, session_status, allow_downvotes from target`);
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    sessionId: row.session_id,
+    status: row.status,
+    authorAttendeeId: row.author_attendee_id,
+    sessionStatus: row.session_status,
+    allowDownvotes: row.allow_downvotes,
+  };
 }
 
 export interface Tally {

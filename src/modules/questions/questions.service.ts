@@ -9,10 +9,14 @@ import { assertSession, decideSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
 import { sessionRow } from "../sessions/sessions.service.js";
 import { displayNameOf } from "../attendees/attendees.service.js";
-import { parseStoredSettings, type SessionSettings } from "../sessions/sessions.settings.js";
+import {
+  defaultSessionSettings,
+  parseStoredSettings,
+  type SessionSettings,
+} from "../sessions/sessions.settings.js";
 import { findDuplicate, screenQuestion } from "./question-filter.js";
 import {
-  castVote,
+  castVoteIfAllowed,
   countQuestionsOf,
   deleteQuestion,
   findQuestion,
@@ -162,46 +166,53 @@ export function createQuestions(deps: {
       questionId: string,
       value: -1 | 0 | 1,
     ): Promise<{ questionId: string; myVote: -1 | 0 | 1 }> {
-      const found = await loaded(questionId);
-      const { question, session } = found;
       if (actor.kind !== "attendee") {
+        // Only attendees vote: anyone else who may read the question is told so, others that it does not exist.
+        const { question } = await loaded(questionId);
         const relations = await sessionAccess
           .authorize(actor, "questions.read", question.sessionId)
           .catch(() => {
             throw questionNotFound();
           });
         assertSession(actor, "questions.vote", relations);
+        throw new AppError("FORBIDDEN", 403, "Only attendees vote.");
       }
-      const voter = actor as AttendeeActor;
-      const relations = {
-        sessionId: question.sessionId,
-        workspaceId: session.workspaceId,
-        sessionRole: null,
-        workspaceRole: null,
-      };
-      const decision = decideSession(voter, "questions.vote", relations);
-      if (!decision.allowed)
-        throw voter.sessionId === question.sessionId ? decision.error : questionNotFound();
-      if (question.status !== "visible") {
-        throw question.status === "pending" && question.authorAttendeeId !== voter.attendeeId
-          ? questionNotFound()
-          : new AppError("QUESTION_NOT_VOTABLE", 409, "Only questions on the board can be voted on.");
-      }
-      if (session.status !== "live") {
-        throw new AppError("SESSION_NOT_LIVE", 409, "Votes are taken while the session is live.");
-      }
-      if (question.authorAttendeeId === voter.attendeeId) {
-        throw new AppError("OWN_QUESTION", 409, "You cannot vote on your own question.");
-      }
-      if (value === -1 && !parseStoredSettings(session.settings).qa.allowDownvotes) {
-        throw new AppError("DOWNVOTES_DISABLED", 409, "This session does not take downvotes.");
-      }
-      if (!(await limits.allowVote(voter.attendeeId))) {
+      if (!(await limits.allowVote(actor.attendeeId))) {
         throw new AppError("RATE_LIMITED", 429, "You are voting too fast; wait a moment.", {
           headers: { "retry-after": "60" },
         });
       }
-      await castVote(db, { questionId, attendeeId: voter.attendeeId, value });
+      // One statement checks and writes; the refusals below read the same facts it decided on, in the order
+      // of precedence, and nothing was written when one applies.
+      const target = await castVoteIfAllowed(db, {
+        questionId,
+        sessionId: actor.sessionId,
+        attendeeId: actor.attendeeId,
+        value,
+        downvotesByDefault: DOWNVOTES_BY_DEFAULT,
+      });
+      if (!target) throw questionNotFound();
+      const decision = decideSession(actor, "questions.vote", {
+        sessionId: target.sessionId,
+        workspaceId: "",
+        sessionRole: null,
+        workspaceRole: null,
+      });
+      if (!decision.allowed) throw actor.sessionId === target.sessionId ? decision.error : questionNotFound();
+      if (target.status !== "visible") {
+        throw target.status === "pending" && target.authorAttendeeId !== actor.attendeeId
+          ? questionNotFound()
+          : new AppError("QUESTION_NOT_VOTABLE", 409, "Only questions on the board can be voted on.");
+      }
+      if (target.sessionStatus !== "live") {
+        throw new AppError("SESSION_NOT_LIVE", 409, "Votes are taken while the session is live.");
+      }
+      if (target.authorAttendeeId === actor.attendeeId) {
+        throw new AppError("OWN_QUESTION", 409, "You cannot vote on your own question.");
+      }
+      if (value === -1 && !target.allowDownvotes) {
+        throw new AppError("DOWNVOTES_DISABLED", 409, "This session does not take downvotes.");
+      }
       tallies.recount(questionId);
       return { questionId, myVote: value };
     },
@@ -451,6 +462,7 @@ function screenText(raw: string, settings: SessionSettings) {
   return verdict;
 }
 
+const DOWNVOTES_BY_DEFAULT = defaultSessionSettings().qa.allowDownvotes;
 const questionNotFound = () => new AppError("QUESTION_NOT_FOUND", 404, "Question not found.");
 
 interface ListCursor {
