@@ -15,18 +15,32 @@ export interface SessionEvent {
  * exactly when the change it describes committed). Analytics, audits and webhooks read this log.
  */
 export async function appendSessionEvent(tx: Executor, event: SessionEvent): Promise<void> {
+  await tx.insert(sessionEvents).values(eventRow(event));
+}
+
+/**
+ * The same append as a common table expression for the caller's own write, when the change and its event can
+ * be one statement (one round trip, atomic without a transaction): `db.with(sessionEventAppend(db, e)).insert(…)`.
+ */
+export function sessionEventAppend(db: Executor, event: SessionEvent) {
+  return db
+    .$with("session_event_appended", { id: sessionEvents.id })
+    .as(db.insert(sessionEvents).values(eventRow(event)).returning({ id: sessionEvents.id }).getSQL());
+}
+
+function eventRow(event: SessionEvent) {
   const { actor } = event;
-  await tx.insert(sessionEvents).values({
+  return {
     sessionId: event.sessionId,
     type: event.type,
     actorType:
       actor.kind === "apiKey"
-        ? "api_key"
+        ? ("api_key" as const)
         : actor.kind === "attendee"
-          ? "attendee"
+          ? ("attendee" as const)
           : actor.kind === "user"
-            ? "user"
-            : "system",
+            ? ("user" as const)
+            : ("system" as const),
     actorId:
       actor.kind === "user" || actor.kind === "apiKey"
         ? actor.userId
@@ -34,5 +48,5 @@ export async function appendSessionEvent(tx: Executor, event: SessionEvent): Pro
           ? actor.attendeeId
           : null,
     payload: event.payload ?? {},
-  });
+  };
 }

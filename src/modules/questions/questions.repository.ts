@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL, type WithSubquery } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { sessions } from "../sessions/sessions.table.js";
 import { questions } from "./questions.table.js";
@@ -49,17 +49,21 @@ export async function findQuestion(db: Executor, questionId: string) {
   return row ?? null;
 }
 
+/** Inserts a question; `alongside`, a data-modifying CTE (its event), commits in the same statement. */
 export async function insertQuestion(
   db: Executor,
   values: {
+    id: string;
     sessionId: string;
     authorAttendeeId: string;
     text: string;
     anonymous: boolean;
     status: QuestionStatus;
   },
+  alongside?: WithSubquery,
 ): Promise<QuestionRow> {
-  const [row] = await db.insert(questions).values(values).returning();
+  const insert = alongside ? db.with(alongside).insert(questions) : db.insert(questions);
+  const [row] = await insert.values(values).returning();
   return row!;
 }
 

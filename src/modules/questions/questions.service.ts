@@ -1,9 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { badCursor, UUID_PATTERN } from "../../lib/cursor.js";
 import { ignoreEvents, type Publish, type QuestionView } from "../../lib/domain-events.js";
 import { AppError } from "../../lib/errors.js";
-import { appendSessionEvent } from "../analytics/analytics.service.js";
+import { appendSessionEvent, sessionEventAppend } from "../analytics/analytics.service.js";
 import type { Actor, AttendeeActor } from "../auth/actor.js";
 import { assertSession, decideSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
@@ -102,10 +103,21 @@ export function createQuestions(deps: {
       sessionId: string,
       input: { text: string; anonymous?: boolean },
     ): Promise<ViewerQuestion> {
-      await sessionAccess.authorize(actor, "questions.ask", sessionId);
-      // The policy lets attendees of this session alone ask.
+      if (actor.kind !== "attendee") await sessionAccess.authorize(actor, "questions.ask", sessionId);
+      // The policy lets attendees of this session alone ask; its attendee branch reads only the token's session.
+      assertSession(actor, "questions.ask", {
+        sessionId,
+        workspaceId: "",
+        sessionRole: null,
+        workspaceRole: null,
+      });
       const asker = actor as AttendeeActor;
-      const session = await sessionRow(db, sessionId);
+      // What the checks below need, read at once: one round trip of waiting instead of three.
+      const [session, recent, authorName] = await Promise.all([
+        sessionRow(db, sessionId),
+        recentQuestionTexts(db, sessionId, DUPLICATE_WINDOW),
+        displayNameOf(db, asker.attendeeId),
+      ]);
       if (!session) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
       const { status } = session;
       const settings = parseStoredSettings(session.settings);
@@ -122,10 +134,7 @@ export function createQuestions(deps: {
         });
       }
       const verdict = screenText(input.text, settings);
-      const duplicate = findDuplicate(
-        verdict.text,
-        await recentQuestionTexts(db, sessionId, DUPLICATE_WINDOW),
-      );
+      const duplicate = findDuplicate(verdict.text, recent);
       if (duplicate) {
         throw new AppError(
           "DUPLICATE_QUESTION",
@@ -135,27 +144,30 @@ export function createQuestions(deps: {
         );
       }
       const held = settings.qa.moderation === "pre" || verdict.action === "hold";
-      const row = await db.transaction(async (tx) => {
-        const created = await insertQuestion(tx, {
+      const questionStatus = held ? "pending" : "visible";
+      // The id is chosen here so that the question and its event are one statement (no transaction round trips).
+      const questionId = randomUUID();
+      const row = await insertQuestion(
+        db,
+        {
+          id: questionId,
           sessionId,
           authorAttendeeId: asker.attendeeId,
           text: verdict.text,
           anonymous: input.anonymous ?? false,
-          status: held ? "pending" : "visible",
-        });
-        await appendSessionEvent(tx, {
+          status: questionStatus,
+        },
+        sessionEventAppend(db, {
           sessionId,
           type: "question.created",
           actor,
           payload: {
-            questionId: created.id,
-            status: created.status,
+            questionId,
+            status: questionStatus,
             ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}),
           },
-        });
-        return created;
-      });
-      const authorName = await displayNameOf(db, asker.attendeeId);
+        }),
+      );
       announce(row, authorName, true);
       return { ...view(row, authorName), mine: true, myVote: 0 };
     },
