@@ -21,6 +21,8 @@ import { realtimeTables, renderRealtimeText, type RealtimeTables } from "./realt
 import type { QaReport } from "./qa-bench.js";
 import { renderQaMarkdown } from "./qa-markdown.js";
 import { qaTables, renderQaText, type QaTables } from "./qa-report.js";
+import type { SignalingReport } from "./signaling-bench.js";
+import { renderSignalingMarkdown, renderSignalingText, signalingTables } from "./signaling-report.js";
 
 export const TARGETS = { livenessRatio: 0.9, warmStartMs: 3_000 } as const;
 /** Above this share of the machine's CPU taken by other processes, a load run's figures are flagged. */
@@ -57,6 +59,8 @@ export interface Report {
   sessions?: SessionsReport;
   /** Q&A list, vote burst and sustained votes (qa-bench.ts); absent when that section did not run. */
   qa?: QaReport;
+  /** WebRTC signaling relay latency and routing (signaling-bench.ts); absent when that section did not run. */
+  signaling?: SignalingReport;
 }
 
 export function machineInfo(root: string): MachineInfo {
@@ -240,6 +244,7 @@ export function renderText(report: Report): { text: string; invalid: boolean } {
   const t = tables(report);
   const rt = realtimeOf(report);
   const qa = qaOf(report);
+  const sig = report.signaling ? signalingTables(report.signaling) : undefined;
   const text = [
     `\nHTTP throughput (${loadHeading(report, t.roundRatios.length)}; ${report.database})`,
     plainTable(t.load),
@@ -250,18 +255,27 @@ export function renderText(report: Report): { text: string; invalid: boolean } {
     report.sessions && t.sessions ? renderSessionsText(report.sessions, t.sessions, plainTable) : undefined,
     rt && report.realtime ? renderRealtimeText(report.realtime, rt, plainTable) : undefined,
     qa && report.qa ? renderQaText(report.qa, qa, plainTable) : undefined,
+    sig && report.signaling ? renderSignalingText(report.signaling, sig, plainTable) : undefined,
     "",
-    plainTable([...(rt ? [...t.checks, ...rt.checks] : t.checks), ...(qa?.checks ?? [])]),
+    plainTable([
+      ...(rt ? [...t.checks, ...rt.checks] : t.checks),
+      ...(qa?.checks ?? []),
+      ...(sig?.checks ?? []),
+    ]),
   ]
     .filter((part) => part !== undefined)
     .join("\n");
-  return { text, invalid: t.invalid || Boolean(rt?.invalid) || Boolean(qa?.invalid) };
+  return {
+    text,
+    invalid: t.invalid || Boolean(rt?.invalid) || Boolean(qa?.invalid) || Boolean(sig?.invalid),
+  };
 }
 
 export function renderMarkdown(report: Report): string {
   const t = tables(report);
   const rt = realtimeOf(report);
   const qa = qaOf(report);
+  const sig = report.signaling ? signalingTables(report.signaling) : undefined;
   const { machine: m, settings: s } = report;
   const rounds = t.roundRatios.length;
   return `# Podium benchmarks
@@ -293,10 +307,14 @@ ${report.auth && t.auth ? `\n${renderAuthMarkdown(report.auth, t.auth, markdownT
   }
 ${rt && report.realtime ? `\n${renderRealtimeMarkdown(report.realtime, rt, markdownTable)}` : ""}${
     qa && report.qa ? `\n${renderQaMarkdown(report.qa, qa, markdownTable)}` : ""
-  }
+  }${sig && report.signaling ? `\n${renderSignalingMarkdown(report.signaling, sig, markdownTable)}` : ""}
 ## Targets and checks
 
-${markdownTable([...(rt ? [...t.checks, ...rt.checks] : t.checks), ...(qa?.checks ?? [])])}
+${markdownTable([
+  ...(rt ? [...t.checks, ...rt.checks] : t.checks),
+  ...(qa?.checks ?? []),
+  ...(sig?.checks ?? []),
+])}
 
 ## Method
 

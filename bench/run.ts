@@ -23,6 +23,11 @@
  * against the same upserts through pg. BENCH_ONLY=qa (`npm run bench:qa`) runs it alone and replaces only its section
  * of bench/RESULTS.md. Smaller smoke runs: BENCH_QA_LIST_ROUNDS, BENCH_QA_BURST_ROUNDS, BENCH_QA_SUSTAINED_S,
  * BENCH_QA_SUSTAINED_ROUNDS, BENCH_QA_PARTS (list,burst,sustained); BENCH_QA_CPU_PROF=<dir> writes Podium's CPU profile.
+ *
+ * WebRTC signaling (signaling-bench.ts): 1 presenter + 200 scripted attendees, relay latency and misrouted messages
+ * against a raw Socket.io relay, and real @roamhq/wrtc peers. BENCH_ONLY=signaling (`npm run bench:signaling`) runs
+ * it alone and replaces only its section of bench/RESULTS.md. Smaller runs: BENCH_SIG_ATTENDEES, BENCH_SIG_BYSTANDERS,
+ * BENCH_SIG_STEADY_S, BENCH_SIG_RATE, BENCH_SIG_WRTC, BENCH_SIG_ROUNDS.
  */
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
@@ -53,6 +58,8 @@ import { measureRealtime, realtimeSettings } from "./realtime-bench.js";
 import { runRealtimeOnly } from "./realtime-only.js";
 import { measureQa, qaSettings } from "./qa-bench.js";
 import { runQaOnly } from "./qa-only.js";
+import { measureSignaling, signalingSettings } from "./signaling-bench.js";
+import { runSignalingOnly } from "./signaling-only.js";
 import { measureStarts } from "./startup.js";
 import { loadProblems, measureLoad, type LoadResult, type LoadSettings } from "./throughput.js";
 
@@ -173,11 +180,13 @@ async function throughput(
 }
 
 /** Which sections to run: all (BENCH_ONLY unset) or one. */
-function onlyFromEnv(): "sessions" | "realtime" | "qa" | undefined {
+function onlyFromEnv(): "sessions" | "realtime" | "qa" | "signaling" | undefined {
   const raw = process.env.BENCH_ONLY;
   if (raw === undefined || raw === "") return undefined;
-  if (raw === "sessions" || raw === "realtime" || raw === "qa") return raw;
-  throw new Error(`BENCH_ONLY must be "sessions", "realtime", "qa" or unset (got ${JSON.stringify(raw)})`);
+  if (raw === "sessions" || raw === "realtime" || raw === "qa" || raw === "signaling") return raw;
+  throw new Error(
+    `BENCH_ONLY must be "sessions", "realtime", "qa", "signaling" or unset (got ${JSON.stringify(raw)})`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -227,6 +236,8 @@ async function main(): Promise<number> {
     const { warmupS } = settings;
     return runQaOnly({ target, durationS, warmupS, date, machine, database, buildMs, results: RESULTS, log });
   }
+  if (only === "signaling")
+    return runSignalingOnly({ target, date, machine, database, buildMs, results: RESULTS, log });
 
   log(`Start time: 1 cold start, ${WARM_STARTS} warm starts…`);
   const starts = await measureStarts(target, WARM_STARTS, log);
@@ -248,6 +259,11 @@ async function main(): Promise<number> {
   );
   const qa = await measureQa(target, qaSettings(durationS, settings.warmupS), log);
 
+  log(
+    `WebRTC signaling (presenter + scripted attendees, relay latency and routing) against a raw Socket.io relay…`,
+  );
+  const signaling = await measureSignaling(target, signalingSettings(), log);
+
   const report: Report = {
     date,
     machine,
@@ -260,6 +276,7 @@ async function main(): Promise<number> {
     sessions,
     realtime,
     qa,
+    signaling,
   };
   const { text, invalid } = renderText(report);
   log(text);

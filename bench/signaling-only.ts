@@ -1,0 +1,49 @@
+/**
+ * `npm run bench:signaling` (BENCH_ONLY=signaling): the WebRTC signaling section (signaling-bench.ts) alone. Prints
+ * its tables and checks, and replaces only the "WebRTC signaling" section of bench/RESULTS.md, which then says which
+ * run it comes from and carries its own checks.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import type { DatabaseTarget } from "./podium.js";
+import { markdownTable, plainTable, type MachineInfo } from "./report.js";
+import { measureSignaling, signalingSettings } from "./signaling-bench.js";
+import {
+  mergeSignalingMarkdown,
+  renderSignalingMarkdown,
+  renderSignalingText,
+  signalingTables,
+} from "./signaling-report.js";
+
+export async function runSignalingOnly(run: {
+  target: DatabaseTarget;
+  date: Date;
+  machine: MachineInfo;
+  database: string;
+  buildMs: number;
+  results: string;
+  log: (line: string) => void;
+}): Promise<number> {
+  const { log } = run;
+  log(
+    "WebRTC signaling (presenter + scripted attendees, relay latency and routing) against a raw Socket.io relay…",
+  );
+  const report = await measureSignaling(run.target, signalingSettings(), log);
+  const t = signalingTables(report);
+  log(renderSignalingText(report, t, plainTable));
+  log("");
+  log(plainTable([["check", "result"], ...t.checks]));
+  const m = run.machine;
+  const note =
+    `From a separate run of this section alone (\`npm run bench:signaling\`, i.e. \`BENCH_ONLY=signaling\`) on ` +
+    `${run.date.toISOString()}: ${m.cores} cores, ${m.cpuModel}, Node.js ${m.node}, load average at start ${m.loadAverage}, ` +
+    `Podium commit ${m.commit} (built in ${(run.buildMs / 1000).toFixed(2)} s), ${run.database}. The other sections ` +
+    `come from the run named at the top of this file.`;
+  const existing = await readFile(run.results, "utf8").catch(() => undefined);
+  await writeFile(
+    run.results,
+    mergeSignalingMarkdown(existing, renderSignalingMarkdown(report, t, markdownTable, note)),
+  );
+  log(`\nReplaced the "WebRTC signaling" section of ${run.results}`);
+  if (t.invalid) console.error("Some figures are doubtful (see the checks above).");
+  return t.invalid ? 1 : 0;
+}
