@@ -8,7 +8,7 @@
  * Settings (environment): BENCH_SIG_ATTENDEES (200), BENCH_SIG_BYSTANDERS (20), BENCH_SIG_STEADY_S (10),
  * BENCH_SIG_RATE (messages/s in the paced phase, 400), BENCH_SIG_WRTC (real peers, 10), BENCH_SIG_ROUNDS (3).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, spawnChild, stopGracefully, waitFor200, waitForLine } from "./children.js";
@@ -66,9 +66,14 @@ export interface SignalingReport {
   serverExits: Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function runClient(config: ClientConfig, dir: string, round: number): Promise<SignalingRun> {
+async function runClient(
+  config: Omit<ClientConfig, "resultFile">,
+  dir: string,
+  round: number,
+): Promise<SignalingRun> {
   const file = join(dir, `client-${config.mode}-${round}.json`);
-  await writeFile(file, JSON.stringify(config));
+  const resultFile = join(dir, `result-${config.mode}-${round}.json`);
+  await writeFile(file, JSON.stringify({ ...config, resultFile }));
   const before = cpuSnapshot();
   const child = spawnChild(
     `signaling-client (${config.mode})`,
@@ -76,10 +81,10 @@ async function runClient(config: ClientConfig, dir: string, round: number): Prom
     ["--import", "tsx", join(ROOT, "bench", "signaling-client.ts"), file],
     { ...process.env, NODE_ENV: "production" },
   );
-  const line = await waitForLine(child, "signaling-client result", 180_000);
+  await waitForLine(child, "signaling-client done", 180_000);
   await child.exit;
   const after = cpuSnapshot();
-  const result = JSON.parse(line.slice(line.indexOf("{"))) as ClientResult;
+  const result = JSON.parse(await readFile(resultFile, "utf8")) as ClientResult;
   return { result, othersCpu: othersShare(before, after) };
 }
 
@@ -115,7 +120,7 @@ export async function measureSignaling(
       steadyRate: settings.steadyRate,
       wrtcPeers: settings.wrtcPeers,
     };
-    const podiumConfig: ClientConfig = {
+    const podiumConfig: Omit<ClientConfig, "resultFile"> = {
       mode: "podium",
       url: podium.url,
       sessionA: sessionA.id,
@@ -125,7 +130,7 @@ export async function measureSignaling(
       tokensB,
       ...common,
     };
-    const rawConfig: ClientConfig = {
+    const rawConfig: Omit<ClientConfig, "resultFile"> = {
       mode: "raw",
       url: `http://127.0.0.1:${rawPort}`,
       sessionA: sessionA.id,

@@ -12,9 +12,9 @@
  * Every message names its addressee inside its payload (the SDP's s= line, the candidate's foundation): a message
  * that reaches any other socket, or comes from another sender than the one it names, is misrouted.
  *
- *   node --import tsx bench/signaling-client.ts <config.json>   → prints `signaling-client result <json>`
+ *   node --import tsx bench/signaling-client.ts <config.json>   → writes config.resultFile, prints `signaling-client done`
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as WrtcModule from "@roamhq/wrtc";
@@ -32,6 +32,8 @@ export interface ClientConfig {
   steadySeconds: number;
   steadyRate: number;
   wrtcPeers: number;
+  /** Where the result goes (JSON); the process prints `signaling-client done` once it is written. */
+  resultFile: string;
 }
 
 export interface Latencies {
@@ -312,7 +314,8 @@ async function main(): Promise<void> {
     realPeers,
     cpuMs: (cpu.user + cpu.system) / 1000,
   };
-  console.log(`signaling-client result ${JSON.stringify(result)}`);
+  await writeFile(config.resultFile, JSON.stringify(result));
+  console.log("signaling-client done");
 }
 
 type IceEvent = {
