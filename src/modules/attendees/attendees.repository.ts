@@ -200,12 +200,3 @@ export async function touchAttendees(db: Executor, attendeeIds: string[]): Promi
     .set({ lastSeenAt: sql`now()` })
     .where(and(inArray(attendees.id, attendeeIds), inArray(attendees.status, ["connected", "reconnecting"])));
 }
-
-export async function findDisplayName(db: Executor, attendeeId: string): Promise<string | null> {
-  const [row] = await db
-    .select({ displayName: attendees.displayName })
-    .from(attendees)
-    .where(eq(attendees.id, attendeeId))
-    .limit(1);
-  return row?.displayName ?? null;
-}

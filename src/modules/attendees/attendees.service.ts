@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Database, Executor } from "../../db/client.js";
+import type { Database } from "../../db/client.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
 import type { Actor } from "../auth/actor.js";
@@ -7,7 +7,7 @@ import { ignoreEvents, type Publish } from "../../lib/domain-events.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
 import type { AttendeeRevocations } from "./attendee-revocations.js";
-import { findDisplayName, listAttendees, sanctionAttendee, type Sanction } from "./attendees.repository.js";
+import { listAttendees, sanctionAttendee, type Sanction } from "./attendees.repository.js";
 
 /**
  * What moderators do to attendees. Removing ends the attendee's presence and its tokens (it may join again, as
@@ -93,8 +93,3 @@ export function createAttendeeModeration(deps: {
 }
 
 export type AttendeeModeration = ReturnType<typeof createAttendeeModeration>;
-
-/** An attendee's display name (for what it authored), or null when it no longer exists. */
-export function displayNameOf(db: Executor, attendeeId: string): Promise<string | null> {
-  return findDisplayName(db, attendeeId);
-}

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql, type SQL, type WithSubquery } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import type { StoredSessionSettings } from "../sessions/sessions.settings.js";
 import { sessions } from "../sessions/sessions.table.js";
 import { questions } from "./questions.table.js";
 import { TRENDING_GRAVITY, TRENDING_OFFSET_HOURS } from "./ranking.js";
@@ -67,14 +68,48 @@ export async function insertQuestion(
   return row!;
 }
 
-/** Recent questions of a session for duplicate detection (pending and visible; the newest first). */
-export function recentQuestionTexts(db: Executor, sessionId: string, limit: number) {
-  return db
-    .select({ id: questions.id, text: questions.text })
-    .from(questions)
-    .where(and(eq(questions.sessionId, sessionId), inArray(questions.status, ["pending", "visible"])))
-    .orderBy(desc(questions.createdAt))
-    .limit(limit);
+export interface AskContext {
+  session: { status: SessionStatus; settings: StoredSessionSettings } | null;
+  /** The asker's display name (null: no such attendee). */
+  authorName: string | null;
+  /** The session's recent questions for duplicate detection: pending and visible, the newest first. */
+  recent: Array<{ id: string; text: string }>;
+}
+
+/**
+ * What deciding on a new question needs, in one statement: the session's state and settings, the asker's name
+ * and the session's recent questions. Reads the sessions and attendees tables directly, as `findQuestion` does:
+ * asking is the hot path of a live session, and three statements cost three round trips.
+ */
+export async function readAskContext(
+  db: Executor,
+  sessionId: string,
+  attendeeId: string,
+  recentLimit: number,
+): Promise<AskContext> {
+  const { rows } = await db.execute<{
+    status: SessionStatus | null;
+    settings: StoredSessionSettings | null;
+    author_name: string | null;
+    recent: Array<{ id: string; text: string }>;
+  }>(sql`
+    select s.status, s.settings,
+      (select a.display_name from attendees a where a.id = ${attendeeId}::uuid) as author_name,
+      coalesce((
+        select json_agg(json_build_object('id', r.id, 'text', r.text) order by r.created_at desc)
+        from (
+          select q.id, q.text, q.created_at from questions q
+          where q.session_id = ${sessionId}::uuid and q.status in ('pending', 'visible')
+          order by q.created_at desc limit ${recentLimit}
+        ) r
+      ), '[]'::json) as recent
+    from (select 1) one left join sessions s on s.id = ${sessionId}::uuid`);
+  const row = rows[0]!;
+  return {
+    session: row.status && row.settings ? { status: row.status, settings: row.settings } : null,
+    authorName: row.author_name,
+    recent: row.recent,
+  };
 }
 
 /** Applies a change and bumps the version, so clients drop what is older. */

@@ -8,8 +8,6 @@ import { appendSessionEvent, sessionEventAppend } from "../analytics/analytics.s
 import type { Actor, AttendeeActor } from "../auth/actor.js";
 import { assertSession, decideSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
-import { sessionRow } from "../sessions/sessions.service.js";
-import { displayNameOf } from "../attendees/attendees.service.js";
 import {
   defaultSessionSettings,
   parseStoredSettings,
@@ -23,7 +21,7 @@ import {
   findQuestion,
   insertQuestion,
   listQuestions,
-  recentQuestionTexts,
+  readAskContext,
   updateQuestion,
   type ListSort,
   type QuestionRow,
@@ -112,12 +110,12 @@ export function createQuestions(deps: {
         workspaceRole: null,
       });
       const asker = actor as AttendeeActor;
-      // What the checks below need, read at once: one round trip of waiting instead of three.
-      const [session, recent, authorName] = await Promise.all([
-        sessionRow(db, sessionId),
-        recentQuestionTexts(db, sessionId, DUPLICATE_WINDOW),
-        displayNameOf(db, asker.attendeeId),
-      ]);
+      const { session, recent, authorName } = await readAskContext(
+        db,
+        sessionId,
+        asker.attendeeId,
+        DUPLICATE_WINDOW,
+      );
       if (!session) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
       const { status } = session;
       const settings = parseStoredSettings(session.settings);
