@@ -3,33 +3,12 @@
  * the checks that the routes answer as the benchmark assumes, and whether Redis is there and in use.
  */
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import { Redis } from "ioredis";
 import type { AuthServerReady } from "./auth-latency.js";
+import { send } from "./http.js";
 
 export const OPEN = "/bench/open";
 export const PROTECTED = "/bench/protected";
-
-interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(url: string, method: string, headers: Record<string, string>, body?: string) {
-  return new Promise<HttpAnswer>((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false, timeout: 10_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within 10 s`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 /** Development sign-in, the way a client without cookies does it: the bearer token is `set-auth-token`. */
 export async function signIn(ready: AuthServerReady): Promise<string> {

@@ -134,3 +134,10 @@ function killPostmasterSync(dir: string): void {
     // no postmaster, or already gone
   }
 }
+
+/** The URL of the database Podium uses: DATABASE_URL, or the embedded cluster's (its password file is in the data directory). */
+export async function databaseUrl(target: DatabaseTarget, embeddedPort: number): Promise<string> {
+  if (target.kind === "url") return target.url;
+  const password = (await readFile(join(target.dataDir, "podium.password"), "utf8")).trim();
+  return `postgres://podium:${encodeURIComponent(password)}@127.0.0.1:${embeddedPort}/podium`;
+}

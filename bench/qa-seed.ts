@@ -8,11 +8,11 @@
  * and the empty questions that the vote measurements write to.
  */
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { request } from "node:http";
-import { join } from "node:path";
 import type pg from "pg";
-import type { DatabaseTarget } from "./podium.js";
+import { expectStatus, send, type HttpAnswer } from "./http.js";
+import { databaseUrl } from "./podium.js";
+
+export { databaseUrl, send, type HttpAnswer };
 
 /** Questions on the board before any measurement (the issue: 500+). */
 export const BOARD_QUESTIONS = 600;
@@ -91,49 +91,7 @@ export function listStatement(
 
 export const LIST_COLUMNS = COLUMNS;
 
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One request on a fresh connection (set-up and checks only; measured traffic uses autocannon or qa-client.ts). */
-export function send(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-  timeoutMs = 30_000,
-): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-async function expect(answer: Promise<HttpAnswer>, status: number, what: string): Promise<HttpAnswer> {
-  const result = await answer;
-  if (result.status !== status)
-    throw new Error(`${what} answered ${result.status}, not ${status}: ${result.body.slice(0, 300)}`);
-  return result;
-}
-
 const json = { "content-type": "application/json" };
-
-/** The URL of the database Podium uses: DATABASE_URL, or the embedded cluster's (password in its data directory). */
-export async function databaseUrl(target: DatabaseTarget, embeddedPort: number): Promise<string> {
-  if (target.kind === "url") return target.url;
-  const password = (await readFile(join(target.dataDir, "podium.password"), "utf8")).trim();
-  return `postgres://podium:${encodeURIComponent(password)}@127.0.0.1:${embeddedPort}/podium`;
-}
 
 export interface QaSession {
   sessionId: string;
@@ -144,7 +102,7 @@ export interface QaSession {
 /** Development sign-in of the host, then a session (capacity, downvotes on) created and started over HTTP. */
 export async function createQaSession(url: string, publicUrl: string, capacity: number): Promise<QaSession> {
   const tag = randomBytes(4).toString("hex");
-  const signIn = await expect(
+  const signIn = await expectStatus(
     send(
       `${url}/api/auth/dev/sign-in`,
       "POST",
@@ -158,7 +116,7 @@ export async function createQaSession(url: string, publicUrl: string, capacity: 
   if (typeof hostToken !== "string" || !hostToken) throw new Error("dev sign-in gave no set-auth-token");
   const hostUserId = (JSON.parse(signIn.body) as { user: { id: string } }).user.id;
   const headers = { ...json, authorization: `Bearer ${hostToken}` };
-  const created = await expect(
+  const created = await expectStatus(
     send(
       `${url}/api/sessions`,
       "POST",
@@ -169,7 +127,7 @@ export async function createQaSession(url: string, publicUrl: string, capacity: 
     "POST /api/sessions",
   );
   const sessionId = (JSON.parse(created.body) as { id: string }).id;
-  await expect(
+  await expectStatus(
     send(`${url}/api/sessions/${sessionId}/start`, "POST", headers, "{}"),
     200,
     "POST /api/sessions/:id/start",
@@ -195,7 +153,7 @@ export async function joinAttendees(
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const answer = await expect(
+      const answer = await expectStatus(
         send(
           `${url}/api/attendee/join/${sessionId}`,
           "POST",

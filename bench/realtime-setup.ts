@@ -3,13 +3,14 @@
  * Podium's HTTP API; a private Redis; the clients' process and its control calls; the servers' heap probe
  * (realtime-heap-probe.mjs) and socket counts.
  */
-import { request } from "node:http";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { freePort, spawnChild, waitForLine, type Child } from "./children.js";
-import { ROOT, type DatabaseTarget } from "./podium.js";
+import { expectStatus, send } from "./http.js";
+import { databaseUrl, ROOT } from "./podium.js";
+
+export { databaseUrl as sharedDatabaseUrl };
 import type { ConnectResult } from "./realtime-client.js";
 
 const UNLIMITED = "1000000000";
@@ -34,41 +35,6 @@ const EVENTS_OUT = {
 } as const;
 /** After connects or disconnects, before a heap reading or a burst: presence writes and coalesced counts done. */
 export const SETTLE_MS = 2_000;
-
-export interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One request on a fresh connection (set-up and checks; the measured trigger is sent by the clients' process). */
-export function send(
-  url: string,
-  method: string,
-  headers: Record<string, string> = {},
-  body?: string,
-  timeoutMs = 30_000,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-async function expectStatus(answer: Promise<Answer>, status: number, what: string): Promise<Answer> {
-  const result = await answer;
-  if (result.status !== status)
-    throw new Error(`${what} answered ${result.status}, not ${status}: ${result.body.slice(0, 300)}`);
-  return result;
-}
 
 const json = { "content-type": "application/json" };
 
@@ -165,13 +131,6 @@ export async function joinAttendees(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return tokens;
-}
-
-/** The URL a second instance uses for the embedded cluster the first one started (password in its data dir). */
-export async function sharedDatabaseUrl(target: DatabaseTarget, embeddedPort: number): Promise<string> {
-  if (target.kind === "url") return target.url;
-  const password = (await readFile(join(target.dataDir, "podium.password"), "utf8")).trim();
-  return `postgres://podium:${encodeURIComponent(password)}@127.0.0.1:${embeddedPort}/podium`;
 }
 
 /**

@@ -7,11 +7,11 @@
  * waiting room leave first, so attendees_present and attendees_peak are what the trigger made them.
  */
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { request } from "node:http";
-import { join } from "node:path";
 import type pg from "pg";
-import type { DatabaseTarget } from "./podium.js";
+import { send, type HttpAnswer } from "./http.js";
+import { databaseUrl } from "./podium.js";
+
+export { databaseUrl, send, type HttpAnswer };
 
 export const PRESENTERS = 100;
 export const SESSIONS_PER_PRESENTER = 100;
@@ -39,41 +39,6 @@ export interface SeedSummary {
   signInMs: number;
   /** The SQL inserts, trigger work and ANALYZE. */
   insertMs: number;
-}
-
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One request on a fresh connection (set-up and checks only; measured traffic uses autocannon or raw sockets). */
-export function send(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-  timeoutMs = 10_000,
-): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/** The URL of the database Podium uses: DATABASE_URL, or the embedded cluster's (its password file is in the data directory). */
-export async function databaseUrl(target: DatabaseTarget, embeddedPort: number): Promise<string> {
-  if (target.kind === "url") return target.url;
-  const password = (await readFile(join(target.dataDir, "podium.password"), "utf8")).trim();
-  return `postgres://podium:${encodeURIComponent(password)}@127.0.0.1:${embeddedPort}/podium`;
 }
 
 /** A tag for this run's rows: emails and join codes stay unique on a database used before (DATABASE_URL). */
