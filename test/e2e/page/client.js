@@ -105,6 +105,7 @@ window.presenter = async function presenter({ url, sessionId, token }) {
   const links = new Map();
   const socket = connect(url, sessionId, token);
   const bandwidth = [];
+  const quality = [];
   let setup = null;
 
   const streams = () => [
@@ -149,6 +150,7 @@ window.presenter = async function presenter({ url, sessionId, token }) {
     const state = links.get(from);
     if (state) void addCandidate(state, candidate);
   });
+  socket.on("media:quality", (summary) => quality.push(summary));
   socket.on("media:bandwidth", ({ links: recommended }) => {
     bandwidth.push(...recommended);
     for (const r of recommended) {
@@ -178,6 +180,13 @@ window.presenter = async function presenter({ url, sessionId, token }) {
     peerId: setup.peerId,
     log,
     bandwidth,
+    quality,
+    /** An ICE restart on one link, as after a failure: a new offer with new ICE credentials. */
+    async restartIce(peerId) {
+      const state = links.get(peerId);
+      if (!state) throw new Error(`no link to ${peerId}`);
+      await offer(state, { iceRestart: true });
+    },
     async startScreen() {
       screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
       await ack(socket, "media:screen", { action: "start", streamId: screen.id });
