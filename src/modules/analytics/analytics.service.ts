@@ -1,3 +1,4 @@
+import { sql, type SQL, type WithSubquery } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../auth/actor.js";
 import { sessionEvents } from "./analytics.table.js";
@@ -26,6 +27,23 @@ export function sessionEventAppend(db: Executor, event: SessionEvent) {
   return db
     .$with("session_event_appended", { id: sessionEvents.id })
     .as(db.insert(sessionEvents).values(eventRow(event)).returning({ id: sessionEvents.id }).getSQL());
+}
+
+/**
+ * An event for each row that `source`, a data-modifying CTE of the caller, returns (none: nothing appended), with
+ * values read from that row: a change whose event must carry what only the change knows (its new version).
+ */
+export function sessionEventAppendFor(
+  db: Executor,
+  source: WithSubquery,
+  event: { sessionId: SQL; type: string; actor: Actor; payload: SQL },
+) {
+  const { actorType, actorId } = eventRow({ sessionId: "", type: event.type, actor: event.actor });
+  return db.$with("session_event_appended", { id: sessionEvents.id }).as(
+    sql`insert into ${sessionEvents} (session_id, type, actor_type, actor_id, payload)
+        select ${event.sessionId}, ${event.type}, ${actorType}, ${actorId}::uuid, ${event.payload} from ${source}
+        returning id`,
+  );
 }
 
 function eventRow(event: SessionEvent) {

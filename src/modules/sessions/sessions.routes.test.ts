@@ -121,6 +121,46 @@ describe("sessions: create, read, change, delete, lifecycle", () => {
     expect(await events(session.id)).toEqual(["session.created", "session.updated"]);
   });
 
+  it("keeps both of two concurrent changes to different settings, each logged with the version it made", async () => {
+    const session = await create({ title: "Busy" });
+    const patch = (settings: Record<string, unknown>) =>
+      t.app.inject({
+        method: "PATCH",
+        url: `/api/sessions/${session.id}`,
+        headers: as(host),
+        payload: { settings },
+      });
+    const answers = await Promise.all([
+      patch({ qa: { moderation: "pre" } }),
+      patch({ media: { screenShareAllowed: false } }),
+      patch({ collectAttendeeEmail: true }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
+    const read = await t.app.inject({ method: "GET", url: `/api/sessions/${session.id}`, headers: as(host) });
+    expect(read.json()).toMatchObject({
+      version: 4,
+      settings: {
+        qa: { moderation: "pre", maxQuestionLength: 300 },
+        media: { screenShareAllowed: false, maxBitrateKbps: 2500 },
+        collectAttendeeEmail: true,
+      },
+    });
+    const { rows } = await t.db.pool.query<{ version: number }>(
+      "select (payload->>'version')::int as version from session_events where session_id = $1 and type = 'session.updated' order by version",
+      [session.id],
+    );
+    expect(rows.map((r) => r.version)).toEqual([2, 3, 4]);
+    // An ended session takes no change, and says so.
+    await t.db.pool.query(
+      "update sessions set status = 'ended', started_at = now(), ended_at = now() where id = $1",
+      [session.id],
+    );
+    expect((await patch({ qa: { moderation: "none" } })).json()).toMatchObject({
+      status: 409,
+      code: "SESSION_ENDED",
+    });
+  });
+
   it("goes live and ends, safely retried, with illegal transitions refused with 409", async () => {
     const session = await create();
     const post = (action: string) =>

@@ -5,7 +5,7 @@ import {
   EXAMPLE_WORKSPACE_ID,
   sessionPageExample,
 } from "./sessions.examples.js";
-import { sessionSettingsSchema } from "./sessions.settings.js";
+import { sessionSettingsChangeSchema, sessionSettingsSchema } from "./sessions.settings.js";
 
 const title = z.string().trim().min(1).max(200);
 const description = z.string().trim().max(5_000).nullable();
@@ -31,21 +31,10 @@ export const updateSessionBody = z
     description: description.optional(),
     scheduledAt: scheduledAt.optional(),
     capacity: capacity.optional(),
-    // Merged into the stored settings, then the result is validated whole (a partial schema would fill in
-    // defaults and overwrite what the presenter set before).
-    settings: z
-      .object({
-        qa: z
-          .record(z.string(), z.unknown())
-          .optional()
-          .meta({ description: "fields of settings.qa to change" }),
-        media: z
-          .record(z.string(), z.unknown())
-          .optional()
-          .meta({ description: "fields of settings.media to change" }),
-        collectAttendeeEmail: z.boolean().optional(),
-      })
-      .strict()
+    // Merged into the stored settings field by field (a schema with defaults would overwrite what the presenter
+    // set before).
+    settings: sessionSettingsChangeSchema
+      .meta({ description: "the settings fields to change; the others keep their stored values" })
       .optional(),
   })
   .strict()

@@ -36,6 +36,32 @@ export const sessionSettingsSchema = z
   })
   .strict();
 
+/** The same fields, each optional and without its default: a change names only what it changes. */
+function changesOf<T extends z.ZodRawShape>(shape: T) {
+  return z
+    .object(
+      Object.fromEntries(
+        Object.entries(shape).map(([key, field]) => [
+          key,
+          (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)).optional(),
+        ]),
+      ),
+    )
+    .strict();
+}
+
+/**
+ * A change of settings (PATCH): every field validated as on create, none filled in, so merging it into the stored
+ * settings keeps what the presenter set before.
+ */
+export const sessionSettingsChangeSchema = z
+  .object({
+    qa: changesOf(qaSettingsSchema.shape).optional(),
+    media: changesOf(mediaSettingsSchema.shape).optional(),
+    collectAttendeeEmail: z.boolean().optional(),
+  })
+  .strict();
+
 export type SessionSettings = z.infer<typeof sessionSettingsSchema>;
 /** What the JSONB column holds: possibly partial (older rows, defaults omitted); read it through `parseStoredSettings`. */
 export type StoredSessionSettings = z.input<typeof sessionSettingsSchema>;
