@@ -35,6 +35,11 @@ describe.runIf(process.env.REDIS_URL)("signaling across two instances", () => {
   });
   afterAll(async () => {
     for (const socket of open) socket.close();
+    // Let each instance finish handling the disconnects (presence, peer cleanup) before its Redis goes away.
+    await until("the instances saw every socket close", () =>
+      apps.every((t) => t.app.realtime.io.of("/").sockets.size === 0),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
     for (const app of apps) await app.close();
     for (const redis of clients) await redis.quit().catch(() => undefined);
     await database?.drop();
