@@ -37,6 +37,8 @@ describe("database schema", () => {
     expect(rows.map((row) => row.child).sort()).toEqual(
       [
         "attendees",
+        "media_links",
+        "media_quality_minutes",
         "questions",
         "session_analytics",
         "session_analytics_minutes",
