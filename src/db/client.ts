@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import * as schema from "./schema.js";
 
 export type Schema = typeof schema;
-export type Database = NodePgDatabase<Schema>;
+/** `$client`: the pool itself, for the few statements run as named (prepared) statements. */
+export type Database = NodePgDatabase<Schema> & { $client: pg.Pool };
 /** What repositories accept: the database or a transaction on it. */
 export type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 

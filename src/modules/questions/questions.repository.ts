@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql, type SQL, type WithSubquery } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
+import type { Database, Executor } from "../../db/client.js";
 import type { StoredSessionSettings } from "../sessions/sessions.settings.js";
 import { sessions } from "../sessions/sessions.table.js";
 import { questions } from "./questions.table.js";
@@ -151,7 +151,7 @@ export interface VoteTarget {
  * written then. A retry of the same vote writes nothing either.
  */
 export async function castVoteIfAllowed(
-  db: Executor,
+  db: Database,
   vote: {
     questionId: string;
     sessionId: string;
@@ -161,37 +161,19 @@ export async function castVoteIfAllowed(
     downvotesByDefault: boolean;
   },
 ): Promise<VoteTarget | null> {
-  const { questionId, sessionId, attendeeId, value } = vote;
-  const { rows } = await db.execute<{
+  // A named (prepared) statement: the busiest statement of a live session is parsed and planned once per
+  // connection, not once per vote. Parameters are typed in the text, so one plan serves every vote.
+  const { rows } = await db.$client.query<{
     session_id: string;
     status: QuestionStatus;
     author_attendee_id: string | null;
     session_status: SessionStatus;
     allow_downvotes: boolean;
-  }>(sql`
-    with target as (
-      select q.id, q.session_id, q.status, q.author_attendee_id, s.status as session_status,
-        coalesce((s.settings #>> '{qa,allowDownvotes}')::boolean, ${vote.downvotesByDefault}::boolean) as allow_downvotes
-      from questions q join sessions s on s.id = q.session_id
-      where q.id = ${questionId}::uuid
-    ), allowed as (
-      select id from target
-      where session_id = ${sessionId}::uuid and status = 'visible' and session_status = 'live'
-        and author_attendee_id is distinct from ${attendeeId}::uuid
-        and (${value}::int <> -1 or allow_downvotes)
-    ), cast_vote as (
-      insert into question_votes (question_id, voter_id, attendee_id, value)
-      select id, ${attendeeId}::uuid, ${attendeeId}::uuid, ${value}::smallint from allowed where ${value}::int <> 0
-      on conflict (question_id, voter_id) do update set value = excluded.value, updated_at = now()
-        -- A retry of the same vote changes nothing (no new row version, no tally work).
-        where question_votes.value <> excluded.value
-      returning 1
-    ), retracted as (
-      delete from question_votes v using allowed
-      where ${value}::int = 0 and v.question_id = allowed.id and v.voter_id = ${attendeeId}::uuid
-      returning 1
-    )
-    select session_id, status, author_attendee_id, session_status, allow_downvotes from target`);
+  }>({
+    name: "questions.cast_vote",
+    text: CAST_VOTE,
+    values: [vote.questionId, vote.sessionId, vote.attendeeId, vote.value, vote.downvotesByDefault],
+  });
   const row = rows[0];
   if (!row) return null;
   return {
@@ -202,6 +184,32 @@ export async function castVoteIfAllowed(
     allowDownvotes: row.allow_downvotes,
   };
 }
+
+/** $1 question, $2 the voter's session, $3 the voter (attendee), $4 the value, $5 downvotes allowed by default. */
+const CAST_VOTE = `
+  with target as (
+    select q.id, q.session_id, q.status, q.author_attendee_id, s.status as session_status,
+      coalesce((s.settings #>> '{qa,allowDownvotes}')::boolean, $5::boolean) as allow_downvotes
+    from questions q join sessions s on s.id = q.session_id
+    where q.id = $1::uuid
+  ), allowed as (
+    select id from target
+    where session_id = $2::uuid and status = 'visible' and session_status = 'live'
+      and author_attendee_id is distinct from $3::uuid
+      and ($4::int <> -1 or allow_downvotes)
+  ), cast_vote as (
+    insert into question_votes (question_id, voter_id, attendee_id, value)
+    select id, $3::uuid, $3::uuid, $4::smallint from allowed where $4::int <> 0
+    on conflict (question_id, voter_id) do update set value = excluded.value, updated_at = now()
+      -- A retry of the same vote changes nothing (no new row version, no tally work).
+      where question_votes.value <> excluded.value
+    returning 1
+  ), retracted as (
+    delete from question_votes v using allowed
+    where $4::int = 0 and v.question_id = allowed.id and v.voter_id = $3::uuid
+    returning 1
+  )
+  select session_id, status, author_attendee_id, session_status, allow_downvotes from target`;
 
 export interface Tally {
   questionId: string;
