@@ -85,8 +85,30 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
   if (deps.redis && config.redis.url) {
     // Subscriptions need a connection of their own; publishing shares the app's settings (fail fast when down).
     const pub = deps.redis.duplicate({ connectionName: "podium-io-pub" });
-    const sub = deps.redis.duplicate({ connectionName: "podium-io-sub", enableOfflineQueue: true });
+    // Subscribing waits for the connection however long it takes (no command timeout): a slow start must not
+    // fail the subscription.
+    const sub = deps.redis.duplicate({
+      connectionName: "podium-io-sub",
+      enableOfflineQueue: true,
+      commandTimeout: undefined,
+    });
     for (const client of [pub, sub]) client.on("error", () => undefined);
+    // The adapter neither awaits nor catches its publish and subscribe calls: a timed-out or refused command
+    // (Redis slow or down) would be an unhandled rejection, which stops the process. Such a broadcast is lost for
+    // the other instances, as with any Redis outage; this instance's sockets still get it.
+    for (const [client, commands] of [
+      [pub, ["publish"]],
+      [sub, ["psubscribe", "subscribe"]],
+    ] as const) {
+      for (const command of commands) {
+        const send = client[command].bind(client) as (...args: unknown[]) => Promise<unknown>;
+        (client as unknown as Record<string, unknown>)[command] = (...args: unknown[]) => {
+          const sent = send(...args);
+          sent.catch(() => undefined);
+          return sent;
+        };
+      }
+    }
     redisClients.push(pub, sub);
     io.adapter(createAdapter(pub, sub, { key: "podium:io" }));
   }
