@@ -223,7 +223,31 @@ export function createSignaling(deps: SignalingDeps) {
     }
   }
 
+  /**
+   * One end's reports of a link apply in the order it sent them: the dispatcher handles a socket's events
+   * concurrently, and a `disconnected` committed after the `connected` that followed it would stick.
+   */
+  const reporting = new Map<string, Promise<unknown>>();
+  function inOrder<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = reporting.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    reporting.set(key, next);
+    void next
+      .finally(() => {
+        if (reporting.get(key) === next) reporting.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
   async function state(
+    peer: SignalingPeer,
+    payload: SignalingPayload<"media:state">,
+  ): Promise<MediaLinkView> {
+    return inOrder(`${peer.sessionId}:${peer.peerId}:${payload.peerId}`, () => recordState(peer, payload));
+  }
+
+  async function recordState(
     peer: SignalingPeer,
     payload: SignalingPayload<"media:state">,
   ): Promise<MediaLinkView> {
