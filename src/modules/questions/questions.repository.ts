@@ -82,28 +82,18 @@ export interface AskContext {
  * asking is the hot path of a live session, and three statements cost three round trips.
  */
 export async function readAskContext(
-  db: Executor,
+  db: Database,
   sessionId: string,
   attendeeId: string,
   recentLimit: number,
 ): Promise<AskContext> {
-  const { rows } = await db.execute<{
+  // A named (prepared) statement, as the vote: planned once per connection.
+  const { rows } = await db.$client.query<{
     status: SessionStatus | null;
     settings: StoredSessionSettings | null;
     author_name: string | null;
     recent: Array<{ id: string; text: string }>;
-  }>(sql`
-    select s.status, s.settings,
-      (select a.display_name from attendees a where a.id = ${attendeeId}::uuid) as author_name,
-      coalesce((
-        select json_agg(json_build_object('id', r.id, 'text', r.text) order by r.created_at desc)
-        from (
-          select q.id, q.text, q.created_at from questions q
-          where q.session_id = ${sessionId}::uuid and q.status in ('pending', 'visible')
-          order by q.created_at desc limit ${recentLimit}
-        ) r
-      ), '[]'::json) as recent
-    from (select 1) one left join sessions s on s.id = ${sessionId}::uuid`);
+  }>({ name: "questions.ask_context", text: ASK_CONTEXT, values: [sessionId, attendeeId, recentLimit] });
   const row = rows[0]!;
   return {
     session: row.status && row.settings ? { status: row.status, settings: row.settings } : null,
@@ -111,6 +101,20 @@ export async function readAskContext(
     recent: row.recent,
   };
 }
+
+/** $1 session, $2 the asker (attendee), $3 how many recent questions. */
+const ASK_CONTEXT = `
+  select s.status, s.settings,
+    (select a.display_name from attendees a where a.id = $2::uuid) as author_name,
+    coalesce((
+      select json_agg(json_build_object('id', r.id, 'text', r.text) order by r.created_at desc)
+      from (
+        select q.id, q.text, q.created_at from questions q
+        where q.session_id = $1::uuid and q.status in ('pending', 'visible')
+        order by q.created_at desc limit $3::int
+      ) r
+    ), '[]'::json) as recent
+  from (select 1) one left join sessions s on s.id = $1::uuid`;
 
 /** Applies a change and bumps the version, so clients drop what is older. */
 export async function updateQuestion(

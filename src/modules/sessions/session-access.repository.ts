@@ -1,8 +1,5 @@
-import { and, eq, sql } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
-import { workspace_members } from "../auth/auth.table.js";
+import type { Database } from "../../db/client.js";
 import type { SessionRole, WorkspaceRole } from "../auth/policy.js";
-import { sessionMembers, sessions } from "./sessions.table.js";
 
 export interface SessionRelationRow {
   sessionId: string;
@@ -18,32 +15,27 @@ export interface SessionRelationRow {
  * every action on a session, and a second round trip through the auth module's service would double its cost.
  */
 export async function findSessionRelations(
-  db: Executor,
+  db: Database,
   sessionId: string,
   userId: string | null,
 ): Promise<SessionRelationRow | null> {
-  const [row] = await db
-    .select({
-      sessionId: sessions.id,
-      workspaceId: sessions.workspaceId,
-      ownerId: sessions.ownerId,
-      memberRole: sessionMembers.role,
-      workspaceRole: workspace_members.role,
-    })
-    .from(sessions)
-    .leftJoin(
-      sessionMembers,
-      and(eq(sessionMembers.sessionId, sessions.id), eq(sessionMembers.userId, sql`${userId}::uuid`)),
-    )
-    .leftJoin(
-      workspace_members,
-      and(
-        eq(workspace_members.organizationId, sessions.workspaceId),
-        eq(workspace_members.userId, sql`${userId}::uuid`),
-      ),
-    )
-    .where(eq(sessions.id, sessionId))
-    .limit(1);
+  // A named (prepared) statement: it runs before nearly every action on a session, so it is parsed and planned
+  // once per connection.
+  const { rows } = await db.$client.query<{
+    session_id: string;
+    workspace_id: string;
+    owner_id: string;
+    member_role: SessionRole | null;
+    workspace_role: string | null;
+  }>({ name: "sessions.relations", text: SESSION_RELATIONS, values: [sessionId, userId] });
+  const found = rows[0];
+  const row = found && {
+    sessionId: found.session_id,
+    workspaceId: found.workspace_id,
+    ownerId: found.owner_id,
+    memberRole: found.member_role,
+    workspaceRole: found.workspace_role,
+  };
   if (!row) return null;
   return {
     sessionId: row.sessionId,
@@ -57,3 +49,12 @@ export async function findSessionRelations(
 function isWorkspaceRole(value: string | null): value is WorkspaceRole {
   return value === "owner" || value === "admin" || value === "member";
 }
+
+/** $1 session, $2 user (null: an attendee's view, no roles). */
+const SESSION_RELATIONS = `
+  select s.id as session_id, s.workspace_id, s.owner_id, m.role as member_role, w.role as workspace_role
+  from sessions s
+  left join session_members m on m.session_id = s.id and m.user_id = $2::uuid
+  left join workspace_members w on w.organization_id = s.workspace_id and w.user_id = $2::uuid
+  where s.id = $1::uuid
+  limit 1`;
