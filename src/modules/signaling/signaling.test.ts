@@ -361,6 +361,23 @@ describe("WebRTC signaling", () => {
     expect(restarts.rows[0].ice_restarts).toBe(1);
   });
 
+  it("applies one end's reports in the order sent, however fast they come", async () => {
+    const { presenter, attendees } = await stage(1);
+    const peerId = attendees[0]!.attendee.peerId;
+    const states = ["connecting", "connected", "disconnected", "connected", "disconnected", "connected"];
+    const acks = await Promise.all(
+      states.map((state) => request<MediaLinkView>(presenter.socket, "media:state", { peerId, state })),
+    );
+    expect(acks.map((a) => (a.ok ? a.data.presenterState : a.error.code))).toEqual(states);
+    // Recorded in the order sent: each report's time follows the previous one's, and the last one stays.
+    const times = acks.map((a) => (a.ok ? Date.parse(a.data.presenterStateAt!) : Number.NaN));
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    const { rows } = await t.db.pool.query("select presenter_state from media_links where attendee_id = $1", [
+      attendees[0]!.attendee.id,
+    ]);
+    expect(rows[0].presenter_state).toBe("connected");
+  });
+
   it("cleans peers up on leave and disconnect; a presenter coming back is given every ready attendee", async () => {
     const { sessionId, presenter, attendees, setup } = await stage(3);
     const [stays, leaves, drops] = attendees;
