@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql, type SQL, type WithSubquery } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client.js";
+import { runPrepared } from "../../db/prepared.js";
 import type { StoredSessionSettings } from "../sessions/sessions.settings.js";
 import { sessions } from "../sessions/sessions.table.js";
 import { questions } from "./questions.table.js";
@@ -64,7 +65,7 @@ export async function insertQuestion(
   alongside?: WithSubquery,
 ): Promise<QuestionRow> {
   const insert = alongside ? db.with(alongside).insert(questions) : db.insert(questions);
-  const [row] = await insert.values(values).returning();
+  const [row] = await runPrepared(insert.values(values).returning());
   return row!;
 }
 

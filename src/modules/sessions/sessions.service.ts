@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client.js";
+import { runPrepared } from "../../db/prepared.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
 import { sqlState } from "../../lib/sql-state.js";
@@ -174,7 +175,7 @@ export function createSessions(deps: {
         actor,
         payload: sql`jsonb_build_object('fields', ${JSON.stringify(Object.keys(patch))}::jsonb, 'version', ${edited.version})`,
       });
-      const [row] = await db.with(edited, logged).select().from(edited);
+      const [row] = await runPrepared(db.with(edited, logged).select().from(edited));
       if (!row) {
         // Nothing changed: the session has ended, or is gone.
         if (!(await findSession(db, sessionId)))
