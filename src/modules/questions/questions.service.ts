@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { badCursor, UUID_PATTERN } from "../../lib/cursor.js";
 import { ignoreEvents, type Publish, type QuestionView } from "../../lib/domain-events.js";
 import { AppError } from "../../lib/errors.js";
 import { appendSessionEvent, sessionEventAppend } from "../analytics/analytics.service.js";
@@ -14,18 +13,16 @@ import {
   type SessionSettings,
 } from "../sessions/sessions.settings.js";
 import { findDuplicate, screenQuestion } from "./question-filter.js";
+import { createQuestionBoard, view, type ViewerQuestion } from "./questions.board.js";
 import {
   castVoteIfAllowed,
   countQuestionsOf,
   deleteQuestion,
   findQuestion,
   insertQuestion,
-  listQuestions,
   readAskContext,
   updateQuestion,
-  type ListSort,
   type QuestionRow,
-  type QuestionStatus,
 } from "./questions.repository.js";
 import type { QuestionTallies } from "./questions.tallies.js";
 
@@ -37,8 +34,6 @@ export interface QuestionLimits {
   allowQuestion(attendeeId: string): Promise<boolean>;
   allowVote(attendeeId: string): Promise<boolean>;
 }
-
-export type ViewerQuestion = QuestionView & { mine: boolean; myVote: -1 | 0 | 1 };
 
 export interface QuestionPatch {
   text?: string;
@@ -327,97 +322,7 @@ export function createQuestions(deps: {
       if (deleted) publish({ type: "question.deleted", sessionId, questionId });
     },
 
-    /**
-     * A page of the session's questions for this viewer: attendees see the board (and their own pending
-     * questions); staff may also list pending and dismissed ones. Each with `myVote` and `mine`.
-     */
-    async list(
-      actor: Actor,
-      sessionId: string,
-      query: {
-        sort: ListSort;
-        status: "open" | "answered" | "pending" | "dismissed" | "all";
-        cursor?: string;
-        limit: number;
-      },
-    ): Promise<{ items: ViewerQuestion[]; nextCursor: string | null }> {
-      let staff = false;
-      if (actor.kind === "attendee") {
-        // The policy's attendee branch reads only the session its token names (another session is not found):
-        // no database lookup on the route every attendee polls, and attendees are never staff.
-        assertSession(actor, "questions.read", {
-          sessionId,
-          workspaceId: "",
-          sessionRole: null,
-          workspaceRole: null,
-        });
-      } else {
-        const relations = await sessionAccess.authorize(actor, "questions.read", sessionId);
-        staff = decideSession(actor, "questions.moderate", relations).allowed;
-      }
-      if (!staff && (query.status === "pending" || query.status === "dismissed" || query.status === "all")) {
-        throw new AppError("FORBIDDEN", 403, "Only moderators list pending or dismissed questions.");
-      }
-      const viewer = actor.kind === "attendee" ? actor.attendeeId : null;
-      const statuses: QuestionStatus[] =
-        query.status === "pending"
-          ? ["pending"]
-          : query.status === "dismissed"
-            ? ["dismissed"]
-            : query.status === "all"
-              ? ["pending", "visible", "dismissed"]
-              : ["visible"];
-      const cursor = query.cursor ? decodeListCursor(query.cursor, query.sort) : undefined;
-      const rows = await listQuestions(db, {
-        sessionId,
-        sort: query.sort,
-        statuses,
-        answered: query.status === "open" ? false : query.status === "answered" ? true : undefined,
-        includeOwn:
-          viewer && query.status === "open" ? { attendeeId: viewer, statuses: ["pending"] } : undefined,
-        viewerAttendeeId: viewer,
-        asOf: cursor?.asOf ?? new Date(),
-        after: cursor?.after,
-        limit: query.limit,
-      });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const asOf = cursor?.asOf ?? new Date();
-      return {
-        items: page.map((row) => ({
-          ...view(row.question, row.authorName),
-          mine: viewer !== null && row.question.authorAttendeeId === viewer,
-          myVote: row.myVote as -1 | 0 | 1,
-        })),
-        nextCursor:
-          rows.length > query.limit && last
-            ? encodeListCursor(query.sort, asOf, {
-                pinned: last.question.pinned,
-                key: last.sortKey,
-                id: last.question.id,
-              })
-            : null,
-      };
-    },
-
-    /** The board a real-time client starts from (see Snapshot in src/realtime/events.ts). */
-    async board(actor: Actor, sessionId: string, staff: boolean): Promise<ViewerQuestion[]> {
-      const viewer = actor.kind === "attendee" ? actor.attendeeId : null;
-      const rows = await listQuestions(db, {
-        sessionId,
-        sort: "top",
-        statuses: staff ? ["pending", "visible"] : ["visible"],
-        includeOwn: viewer ? { attendeeId: viewer, statuses: ["pending"] } : undefined,
-        viewerAttendeeId: viewer,
-        asOf: new Date(),
-        limit: 500,
-      });
-      return rows.slice(0, 500).map((row) => ({
-        ...view(row.question, row.authorName),
-        mine: viewer !== null && row.question.authorAttendeeId === viewer,
-        myVote: row.myVote as -1 | 0 | 1,
-      }));
-    },
+    ...createQuestionBoard({ db, sessionAccess }),
   };
 }
 
@@ -429,26 +334,6 @@ export type Questions = ReturnType<typeof createQuestions>;
  */
 export function questionsAskedIn(sessionId: SQL): SQL<number> {
   return countQuestionsOf(sessionId);
-}
-
-export function view(row: QuestionRow, authorName: string | null): QuestionView {
-  return {
-    id: row.id,
-    sessionId: row.sessionId,
-    text: row.text,
-    authorName: row.anonymous ? null : authorName,
-    anonymous: row.anonymous,
-    status: row.status,
-    pinned: row.pinned,
-    answered: row.answered,
-    answeredAt: row.answeredAt?.toISOString() ?? null,
-    upvotes: row.upvotes,
-    downvotes: row.downvotes,
-    score: row.score,
-    version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    editedAt: row.editedAt?.toISOString() ?? null,
-  };
 }
 
 /**
@@ -474,40 +359,3 @@ function screenText(raw: string, settings: SessionSettings) {
 
 const DOWNVOTES_BY_DEFAULT = defaultSessionSettings().qa.allowDownvotes;
 const questionNotFound = () => new AppError("QUESTION_NOT_FOUND", 404, "Question not found.");
-
-interface ListCursor {
-  asOf: Date;
-  after: { pinned: boolean; key: string; id: string };
-}
-
-const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
-
-function encodeListCursor(sort: ListSort, asOf: Date, after: ListCursor["after"]): string {
-  return Buffer.from(JSON.stringify([sort, asOf.getTime(), after.pinned, after.key, after.id])).toString(
-    "base64url",
-  );
-}
-
-/** A list cursor's parts; a cursor of another sort order, or not from this API, is a 400. */
-function decodeListCursor(cursor: string, sort: ListSort): ListCursor {
-  try {
-    const [from, asOf, pinned, key, id] = JSON.parse(
-      Buffer.from(cursor, "base64url").toString("utf8"),
-    ) as unknown[];
-    if (
-      from === sort &&
-      typeof asOf === "number" &&
-      Number.isFinite(asOf) &&
-      typeof pinned === "boolean" &&
-      typeof key === "string" &&
-      NUMBER_TEXT.test(key) &&
-      typeof id === "string" &&
-      UUID_PATTERN.test(id)
-    ) {
-      return { asOf: new Date(asOf), after: { pinned, key, id } };
-    }
-  } catch {
-    // refused below
-  }
-  throw badCursor();
-}
