@@ -1,16 +1,12 @@
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../../config/env.js";
 import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
-import type { Actor } from "../auth/actor.js";
-import { parseStoredSettings, type StoredSessionSettings } from "../sessions/sessions.settings.js";
 import type { Sessions } from "../sessions/sessions.service.js";
 import { iceServersFor } from "./ice-servers.js";
 import {
   countIceRestart,
-  findAttendeePeer,
   markAttendeeGone,
   markAttendeeReady,
   recordLinkState,
@@ -18,24 +14,16 @@ import {
   saveQualityMinutes,
 } from "./signaling.repository.js";
 import { createQualityTracker } from "./signaling.quality.js";
+import { createPeerDirectory, isAttendee, isPresenter, type SignalingPeer } from "./signaling.peers.js";
+
+export { presenterPeerId, type SignalingPeer } from "./signaling.peers.js";
 import {
-  ATTENDEE_PEER_ID,
-  PRESENTER_PEER_ID,
   type MediaLinkView,
   type MediaPeer,
   type MediaSetup,
   type SignalingPayload,
   type SignalingServerEvents,
 } from "./signaling.schemas.js";
-
-/** Who sends a signaling message: what the socket was given at its handshake. */
-export interface SignalingPeer {
-  sessionId: string;
-  role: "host" | "co_host" | "moderator" | "viewer" | "attendee";
-  peerId: string | null;
-  attendeeId: string | null;
-  actor: Actor;
-}
 
 type Emit = <E extends keyof SignalingServerEvents>(
   event: E,
@@ -53,23 +41,6 @@ export interface SignalingOutlet {
   session(sessionId: string): { emit: Emit };
 }
 
-/**
- * A presenter's peer id: stable for one user in one session (a presenter who reconnects is the same peer), `p`
- * and 31 hex characters so that it can never be taken for an attendee's (32 hex).
- */
-export function presenterPeerId(sessionId: string, userId: string): string {
-  return `p${createHash("sha256").update(`podium-presenter:${sessionId}:${userId}`).digest("hex").slice(0, 31)}`;
-}
-
-const isPresenter = (peer: SignalingPeer): peer is SignalingPeer & { peerId: string } =>
-  (peer.role === "host" || peer.role === "co_host") && peer.peerId !== null;
-const isAttendee = (
-  peer: SignalingPeer,
-): peer is SignalingPeer & { peerId: string; attendeeId: string; role: "attendee" } =>
-  peer.role === "attendee" && peer.peerId !== null && peer.attendeeId !== null;
-
-const PEER_CACHE_MS = 30_000;
-const SETTINGS_CACHE_MS = 2_000;
 const MINUTES_FLUSH_MS = 15_000;
 
 export interface SignalingDeps {
@@ -90,54 +61,7 @@ export interface SignalingDeps {
 export function createSignaling(deps: SignalingDeps) {
   const { db, outlet, config, logger } = deps;
   const quality = createQualityTracker({ freshMs: config.statsIntervalMs * 3 });
-  const attendeePeers = new Map<string, { peer: MediaPeer & { sessionId: string }; atMs: number }>();
-  const mediaSettings = new Map<string, { value: MediaSetup["media"]; atMs: number }>();
-
-  /** The attendee behind a peer id, if it is in this session (cached: a peer id never changes session). */
-  async function attendeeInSession(sessionId: string, peerId: string): Promise<MediaPeer> {
-    const now = Date.now();
-    let cached = attendeePeers.get(peerId);
-    if (!cached || now - cached.atMs > PEER_CACHE_MS) {
-      const found = await findAttendeePeer(db, peerId);
-      if (attendeePeers.size > 100_000) attendeePeers.clear();
-      if (found) attendeePeers.set(peerId, (cached = { peer: found, atMs: now }));
-      else {
-        attendeePeers.delete(peerId);
-        cached = undefined;
-      }
-    }
-    // Another session's peer is refused exactly like a missing one: nothing leaks across sessions.
-    if (!cached || cached.peer.sessionId !== sessionId) throw peerNotFound();
-    const { sessionId: _session, ...peer } = cached.peer;
-    return peer;
-  }
-
-  async function settingsOf(sessionId: string): Promise<MediaSetup["media"]> {
-    const now = Date.now();
-    const cached = mediaSettings.get(sessionId);
-    if (cached && now - cached.atMs < SETTINGS_CACHE_MS) return cached.value;
-    const snapshot = await deps.sessions.snapshot(sessionId);
-    if (!snapshot) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
-    const { media } = parseStoredSettings(snapshot.session.settings as StoredSessionSettings);
-    const value = { screenShareAllowed: media.screenShareAllowed, maxBitrateKbps: media.maxBitrateKbps };
-    if (mediaSettings.size > 10_000) mediaSettings.clear();
-    mediaSettings.set(sessionId, { value, atMs: now });
-    return value;
-  }
-
-  /** The edge rule: presenters and co-hosts signal attendees; attendees signal presenters; nobody else signals. */
-  async function checkEdge(from: SignalingPeer, to: string): Promise<void> {
-    if (isPresenter(from)) {
-      if (!ATTENDEE_PEER_ID.test(to)) throw edgeNotAllowed("A presenter signals attendees only.");
-      await attendeeInSession(from.sessionId, to);
-      return;
-    }
-    if (isAttendee(from)) {
-      if (!PRESENTER_PEER_ID.test(to)) throw edgeNotAllowed("An attendee signals presenters only.");
-      return;
-    }
-    throw new AppError("FORBIDDEN", 403, "Only presenters, co-hosts and attendees take part in media.");
-  }
+  const { attendeeInSession, rememberAttendee, settingsOf, checkEdge } = createPeerDirectory(deps);
 
   /** The link a message or report is about: the attendee's own, or the presenter's link to that attendee. */
   async function linkOf(
@@ -193,7 +117,7 @@ export function createSignaling(deps: SignalingDeps) {
     if (isAttendee(peer)) {
       const me = await markAttendeeReady(db, peer.attendeeId);
       if (!me) throw new AppError("ATTENDEE_LEFT", 409, "This attendee has left; join the session again.");
-      attendeePeers.set(me.peerId, { peer: { ...me, sessionId: peer.sessionId }, atMs: Date.now() });
+      rememberAttendee({ ...me, sessionId: peer.sessionId });
       outlet.presenters(peer.sessionId).emit("media:peer", {
         sessionId: peer.sessionId,
         peer: me,
@@ -422,8 +346,5 @@ export function createSignaling(deps: SignalingDeps) {
 
 export type Signaling = ReturnType<typeof createSignaling>;
 
-const peerNotFound = () =>
-  new AppError("PEER_NOT_FOUND", 404, "No such peer in this session (it may have left).");
-const edgeNotAllowed = (detail: string) => new AppError("EDGE_NOT_ALLOWED", 403, detail);
 const screenShareNotAllowed = () =>
   new AppError("SCREEN_SHARE_NOT_ALLOWED", 403, "This session's settings do not allow screen sharing.");
