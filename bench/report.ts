@@ -23,6 +23,7 @@ import { renderQaMarkdown } from "./qa-markdown.js";
 import { qaTables, renderQaText, type QaTables } from "./qa-report.js";
 import type { SignalingReport } from "./signaling-bench.js";
 import { renderSignalingMarkdown, renderSignalingText, signalingTables } from "./signaling-report.js";
+import { mergeSection, separateRunNote } from "./sections.js";
 
 export const TARGETS = { livenessRatio: 0.9, warmStartMs: 3_000 } as const;
 /** Above this share of the machine's CPU taken by other processes, a load run's figures are flagged. */
@@ -373,26 +374,8 @@ export function mergeSessionsMarkdown(
   run: { date: Date; machine: MachineInfo; database: string; buildMs: number },
 ): string {
   const t = sessionsTables(report, BUSY_MACHINE);
-  const m = run.machine;
-  const note =
-    `From a separate run of this section alone (\`npm run bench:sessions\`, i.e. \`BENCH_ONLY=sessions\`) on ` +
-    `${run.date.toISOString()}: ${m.cores} cores, ${m.cpuModel}, Node.js ${m.node}, load average at start ${m.loadAverage}, ` +
-    `Podium commit ${m.commit} (built in ${seconds(run.buildMs)}), ${run.database}. The other sections come from ` +
-    `the run named at the top of this file, and "Targets and checks" below is that run's: this run's checks close this section.`;
-  const section = renderSessionsMarkdown(report, t, markdownTable, note);
-  if (!existing) return `# Podium benchmarks\n\n${section}`;
-  const lines = existing.split("\n");
-  const start = lines.findIndex((l) => l.trim() === SESSIONS_HEADING);
-  if (start >= 0) {
-    const next = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-    const end = next < 0 ? lines.length : next;
-    return [...lines.slice(0, start), ...section.trimEnd().split("\n"), "", ...lines.slice(end)].join("\n");
-  }
-  const targets = lines.findIndex((l) => l.trim() === "## Targets and checks");
-  if (targets < 0) return `${existing.trimEnd()}\n\n${section}`;
-  return [...lines.slice(0, targets), ...section.trimEnd().split("\n"), "", ...lines.slice(targets)].join(
-    "\n",
-  );
+  const section = renderSessionsMarkdown(report, t, markdownTable, separateRunNote("sessions", run));
+  return mergeSection(existing, SESSIONS_HEADING, section);
 }
 
 /** The Q&A section's tables, when it ran (its checks join the "Targets and checks" table). */
@@ -428,22 +411,6 @@ export function mergeRealtimeMarkdown(
   run: { date: Date; machine: MachineInfo; database: string; buildMs: number },
 ): string {
   const t = realtimeTables(report, BUSY_MACHINE);
-  const m = run.machine;
-  const note =
-    `From a separate run of this section alone (\`npm run bench:realtime\`, i.e. \`BENCH_ONLY=realtime\`) on ` +
-    `${run.date.toISOString()}: ${m.cores} cores, ${m.cpuModel}, Node.js ${m.node}, load average at start ${m.loadAverage}, ` +
-    `Podium commit ${m.commit} (built in ${seconds(run.buildMs)}), ${run.database}. The other sections come from ` +
-    `the run named at the top of this file, and "Targets and checks" below is that run's: this run's checks close this section.`;
-  const section = renderRealtimeMarkdown(report, t, markdownTable, note).trimEnd().split("\n");
-  if (!existing) return `# Podium benchmarks\n\n${section.join("\n")}\n`;
-  const lines = existing.split("\n");
-  const start = lines.findIndex((l) => l.trim() === REALTIME_HEADING);
-  if (start >= 0) {
-    const next = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-    const end = next < 0 ? lines.length : next;
-    return [...lines.slice(0, start), ...section, "", ...lines.slice(end)].join("\n");
-  }
-  const targets = lines.findIndex((l) => l.trim() === "## Targets and checks");
-  if (targets < 0) return `${existing.trimEnd()}\n\n${section.join("\n")}\n`;
-  return [...lines.slice(0, targets), ...section, "", ...lines.slice(targets)].join("\n");
+  const section = renderRealtimeMarkdown(report, t, markdownTable, separateRunNote("realtime", run));
+  return mergeSection(existing, REALTIME_HEADING, section);
 }

@@ -6,9 +6,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { DatabaseTarget } from "./podium.js";
 import { markdownTable, plainTable, type MachineInfo } from "./report.js";
+import { mergeSection, separateRunNote } from "./sections.js";
 import { measureSignaling, signalingSettings } from "./signaling-bench.js";
 import {
-  mergeSignalingMarkdown,
+  SIGNALING_HEADING,
   renderSignalingMarkdown,
   renderSignalingText,
   signalingTables,
@@ -32,17 +33,10 @@ export async function runSignalingOnly(run: {
   log(renderSignalingText(report, t, plainTable));
   log("");
   log(plainTable([["check", "result"], ...t.checks]));
-  const m = run.machine;
-  const note =
-    `From a separate run of this section alone (\`npm run bench:signaling\`, i.e. \`BENCH_ONLY=signaling\`) on ` +
-    `${run.date.toISOString()}: ${m.cores} cores, ${m.cpuModel}, Node.js ${m.node}, load average at start ${m.loadAverage}, ` +
-    `Podium commit ${m.commit} (built in ${(run.buildMs / 1000).toFixed(2)} s), ${run.database}. The other sections ` +
-    `come from the run named at the top of this file.`;
+  const note = separateRunNote("signaling", run);
   const existing = await readFile(run.results, "utf8").catch(() => undefined);
-  await writeFile(
-    run.results,
-    mergeSignalingMarkdown(existing, renderSignalingMarkdown(report, t, markdownTable, note)),
-  );
+  const section = renderSignalingMarkdown(report, t, markdownTable, note);
+  await writeFile(run.results, mergeSection(existing, SIGNALING_HEADING, section));
   log(`\nReplaced the "WebRTC signaling" section of ${run.results}`);
   if (t.invalid) console.error("Some figures are doubtful (see the checks above).");
   return t.invalid ? 1 : 0;

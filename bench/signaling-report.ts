@@ -6,7 +6,7 @@ import { percentile, type SignalingReport, type SignalingRun } from "./signaling
 import type { ClientResult } from "./signaling-client.js";
 
 export const SIGNALING_TARGETS = { relayP99Ms: 10, busyMachine: 0.1 } as const;
-const HEADING = "## WebRTC signaling";
+export const SIGNALING_HEADING = "## WebRTC signaling";
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : "–");
 const pct = (v: number | undefined) => (v === undefined ? "unknown" : `${Math.round(v * 100)} %`);
@@ -162,7 +162,7 @@ export function renderSignalingMarkdown(
   standalone?: string,
 ): string {
   const s = report.settings;
-  return `${HEADING}
+  return `${SIGNALING_HEADING}
 ${standalone ? `\n${standalone}\n` : ""}
 Issue 7, point 9: **relay latency and routing** of WebRTC signaling with one presenter and ${s.attendees} scripted
 attendee clients of one session, plus a bystander session (its presenter and ${s.bystanders} attendees, who must
@@ -204,20 +204,4 @@ How:
   message received by any other socket, or from another sender than expected, counts, and so does anything a bystander
   receives.
 `;
-}
-
-/** RESULTS.md with this section replaced (or inserted before "Targets and checks"); the rest kept as it was. */
-export function mergeSignalingMarkdown(existing: string | undefined, section: string): string {
-  const lines = section.trimEnd().split("\n");
-  if (!existing) return `# Podium benchmarks\n\n${lines.join("\n")}\n`;
-  const old = existing.split("\n");
-  const start = old.findIndex((l) => l.trim() === HEADING);
-  if (start >= 0) {
-    const next = old.findIndex((l, i) => i > start && l.startsWith("## "));
-    const end = next < 0 ? old.length : next;
-    return [...old.slice(0, start), ...lines, "", ...old.slice(end)].join("\n");
-  }
-  const targets = old.findIndex((l) => l.trim() === "## Targets and checks");
-  if (targets < 0) return `${existing.trimEnd()}\n\n${lines.join("\n")}\n`;
-  return [...old.slice(0, targets), ...lines, "", ...old.slice(targets)].join("\n");
 }
