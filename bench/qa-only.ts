@@ -4,26 +4,15 @@
  * none), which then says which run it comes from and carries its own checks.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import type { DatabaseTarget } from "./podium.js";
 import { measureQa, qaSettings } from "./qa-bench.js";
 import { renderQaMarkdown } from "./qa-markdown.js";
 import { qaTables, renderQaText } from "./qa-report.js";
-import { BUSY_MACHINE, markdownTable, plainTable, type MachineInfo } from "./report.js";
-import { mergeSection, separateRunNote } from "./sections.js";
+import { BUSY_MACHINE, markdownTable, plainTable } from "./report.js";
+import { mergeSection, separateRunNote, type SectionRun } from "./sections.js";
 
 const HEADING = "## Q&A";
 
-export async function runQaOnly(run: {
-  target: DatabaseTarget;
-  durationS: number;
-  warmupS: number;
-  date: Date;
-  machine: MachineInfo;
-  database: string;
-  buildMs: number;
-  results: string;
-  log: (line: string) => void;
-}): Promise<number> {
+export async function runQaOnly(run: SectionRun & { durationS: number; warmupS: number }): Promise<number> {
   const { log } = run;
   log(
     `Q&A (list against bare Fastify + pg; vote burst and sustained votes against the same upserts through pg)…`,

@@ -4,19 +4,11 @@
  * it comes from and carries its own checks.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import type { DatabaseTarget } from "./podium.js";
 import { measureRealtime, realtimeSettings } from "./realtime-bench.js";
-import { mergeRealtimeMarkdown, renderRealtimeOnlyText, type MachineInfo } from "./report.js";
+import { mergeRealtimeMarkdown, renderRealtimeOnlyText } from "./report.js";
+import type { SectionRun } from "./sections.js";
 
-export async function runRealtimeOnly(run: {
-  target: DatabaseTarget;
-  date: Date;
-  machine: MachineInfo;
-  database: string;
-  buildMs: number;
-  results: string;
-  log: (line: string) => void;
-}): Promise<number> {
+export async function runRealtimeOnly(run: SectionRun): Promise<number> {
   const { log } = run;
   log(`Real-time (REST change → receipt on every socket, heap per socket, waves) against raw Socket.io…`);
   const realtime = await measureRealtime(run.target, realtimeSettings(), log);

@@ -1,5 +1,18 @@
 /** bench/RESULTS.md by section: a section measured in a run of its own replaces only itself. */
+import type { DatabaseTarget } from "./podium.js";
 import type { MachineInfo } from "./report.js";
+
+/** What bench/run.ts hands a section that runs alone. */
+export interface SectionRun {
+  target: DatabaseTarget;
+  date: Date;
+  machine: MachineInfo;
+  database: string;
+  buildMs: number;
+  /** The path of bench/RESULTS.md. */
+  results: string;
+  log: (line: string) => void;
+}
 
 /**
  * `existing` with the section under `heading` replaced by `section` (which starts with that heading), or with it

@@ -4,9 +4,8 @@
  * run it comes from and carries its own checks.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import type { DatabaseTarget } from "./podium.js";
-import { markdownTable, plainTable, type MachineInfo } from "./report.js";
-import { mergeSection, separateRunNote } from "./sections.js";
+import { markdownTable, plainTable } from "./report.js";
+import { mergeSection, separateRunNote, type SectionRun } from "./sections.js";
 import { measureSignaling, signalingSettings } from "./signaling-bench.js";
 import {
   SIGNALING_HEADING,
@@ -15,15 +14,7 @@ import {
   signalingTables,
 } from "./signaling-report.js";
 
-export async function runSignalingOnly(run: {
-  target: DatabaseTarget;
-  date: Date;
-  machine: MachineInfo;
-  database: string;
-  buildMs: number;
-  results: string;
-  log: (line: string) => void;
-}): Promise<number> {
+export async function runSignalingOnly(run: SectionRun): Promise<number> {
   const { log } = run;
   log(
     "WebRTC signaling (presenter + scripted attendees, relay latency and routing) against a raw Socket.io relay…",
