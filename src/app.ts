@@ -18,6 +18,8 @@ import { createHealthService, type DependencyCheck } from "./modules/health/heal
 import { createAuthServices, type AuthServices } from "./modules/auth/auth.services.js";
 import { createAccounts } from "./modules/auth/accounts.service.js";
 import { meRoutes } from "./modules/auth/me.routes.js";
+import { signInMethodsRoutes } from "./modules/auth/sign-in-methods.routes.js";
+import { devSignInEnabled } from "./modules/auth/auth.instance.js";
 import { apiKeyRoutes } from "./modules/auth/api-keys.routes.js";
 import { sessionMemberRoutes } from "./modules/sessions/session-members.routes.js";
 import { sessionRoutes } from "./modules/sessions/sessions.routes.js";
@@ -35,6 +37,7 @@ import type { Publish } from "./lib/domain-events.js";
 import { createRealtime, type Realtime } from "./realtime/io.js";
 import { createSnapshots, snapshotHandler } from "./realtime/snapshot.js";
 import { createQuestions } from "./modules/questions/questions.service.js";
+import { createQuestionAuthors } from "./modules/questions/questions.authors.js";
 import { createQuestionTallies } from "./modules/questions/questions.tallies.js";
 import { createQuestionLimits } from "./modules/questions/questions.limits.js";
 import { questionRoutes } from "./modules/questions/questions.routes.js";
@@ -43,6 +46,7 @@ import { presenceReportHandler } from "./modules/attendees/attendees.socket.js";
 import { createSignaling } from "./modules/signaling/signaling.service.js";
 import { signalingHandlers, signalingLimiters, socketOutlet } from "./modules/signaling/signaling.socket.js";
 import docs from "./plugins/docs.js";
+import webClient from "./plugins/web-client.js";
 import { actorLimit, rateLimit } from "./plugins/rate-limit.js";
 import security from "./plugins/security.js";
 import errorHandler, { clientErrorHandler, frameworkErrorHandler } from "./plugins/error-handler.js";
@@ -138,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(actorLimit, { config: config.rateLimit, redis });
   await app.register(metrics, { token: config.metricsToken });
+  await app.register(webClient, { dir: config.webClientDir });
 
   const checks: DependencyCheck[] = [{ name: "database", check: () => database.pool.query("select 1") }];
   if (redis) checks.push({ name: "redis", check: () => redis.ping() });
@@ -152,6 +157,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const sessionAccess = createSessionAccess({ db: database.db });
   const accounts = createAccounts({ db: database.db });
   await app.register(meRoutes, { accounts });
+  await app.register(signInMethodsRoutes, {
+    methods: {
+      providers: [
+        ...(config.auth.google ? ["google" as const] : []),
+        ...(config.auth.github ? ["github" as const] : []),
+      ],
+      devSignIn: devSignInEnabled(config),
+    },
+  });
   await app.register(apiKeyRoutes, { keys: authServices.apiKeys });
   const sessions = createSessions({ db: database.db, sessionAccess, accounts, publish });
   const attendance = createAttendance({ db: database.db, tokens: authServices.attendeeTokens, publish });
@@ -164,6 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(attendanceRoutes, { attendance });
   await app.register(attendeeRoutes, {
+    questionAuthors: createQuestionAuthors({ db: database.db, sessionAccess }),
     moderation: createAttendeeModeration({
       db: database.db,
       sessionAccess,

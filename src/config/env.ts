@@ -1,4 +1,6 @@
 import { isIP } from "node:net";
+import { join, resolve } from "node:path";
+import { projectRoot } from "../lib/paths.js";
 import { z } from "zod";
 
 /**
@@ -135,6 +137,8 @@ const envSchema = z.object({
   // How often coalesced updates (attendee counts) go out per session, at most.
   REALTIME_COALESCE_MS: durationMs.default(250),
   METRICS_TOKEN: z.string().min(16).optional(),
+  /** The built browser client (vite build: dist/web); relative paths are from the working directory. */
+  WEB_CLIENT_DIR: z.string().min(1).optional(),
 
   // Q&A: per attendee, questions and votes per minute; how long an author may edit its question.
   QA_QUESTIONS_PER_MINUTE: positiveInt.default(5),
@@ -211,6 +215,8 @@ export interface Config {
     connectionsPerMinute: number;
     coalesceMs: number;
   };
+  /** The folder holding the built browser client (index.html, join.html, assets/). */
+  webClientDir: string;
   /** Bearer token /api/metrics requires; absent: the metrics are open (keep them on an internal network). */
   metricsToken: string | undefined;
   qa: { questionsPerMinute: number; votesPerMinute: number; editWindowMs: number };
@@ -321,6 +327,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       coalesceMs: env.REALTIME_COALESCE_MS,
     },
     metricsToken: env.METRICS_TOKEN,
+    webClientDir: resolve(env.WEB_CLIENT_DIR ?? join(projectRoot(), "dist", "web")),
     qa: {
       questionsPerMinute: env.QA_QUESTIONS_PER_MINUTE,
       votesPerMinute: env.QA_VOTES_PER_MINUTE,

@@ -7,6 +7,9 @@ import { authenticationRequired } from "../auth/policy.js";
 import { EXAMPLE_SESSION_ID, EXAMPLE_SESSION_PATH } from "../sessions/sessions.examples.js";
 import { attendeePageExample, EXAMPLE_ATTENDEE_ID } from "./attendees.examples.js";
 import type { AttendeeModeration } from "./attendees.service.js";
+import type { QuestionAuthors } from "../questions/questions.authors.js";
+import { authorNotAttendee, questionNotFound } from "../questions/questions.errors.js";
+import { EXAMPLE_QUESTION_ID } from "../questions/questions.schemas.js";
 
 const sessionId = z.uuid().meta({ examples: [EXAMPLE_SESSION_ID] });
 const attendeeParams = z
@@ -24,10 +27,10 @@ const moderationRefusals = [
 ];
 
 /** Moderation of attendees by the session's host, co-hosts and moderators. */
-export const attendeeRoutes: FastifyPluginAsyncZod<{ moderation: AttendeeModeration }> = async (
-  app,
-  { moderation },
-) => {
+export const attendeeRoutes: FastifyPluginAsyncZod<{
+  moderation: AttendeeModeration;
+  questionAuthors: QuestionAuthors;
+}> = async (app, { moderation, questionAuthors }) => {
   app.get(
     "/api/sessions/:id/attendees",
     {
@@ -121,6 +124,39 @@ export const attendeeRoutes: FastifyPluginAsyncZod<{ moderation: AttendeeModerat
     },
     async (request, reply) => {
       await moderation.ban(request.actor, request.params.id, request.params.attendeeId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/questions/:id/ban-author",
+    {
+      preHandler: app.requireActor,
+      schema: {
+        tags: ["questions"],
+        summary: "Ban the attendee who asked a question (from the moderation board)",
+        description:
+          "The same ban as `POST /api/sessions/:id/attendees/:attendeeId/ban`, reached from a question, so " +
+          "moderators can ban the asker of an anonymous question without its author ever being disclosed. Needs " +
+          "`attendees.moderate` in the question's session. The question itself is not changed (dismiss it too if " +
+          "it should go).",
+        security: ANY_CREDENTIAL,
+        params: z.object({ id: z.uuid().meta({ examples: [EXAMPLE_QUESTION_ID] }) }).strict(),
+        response: {
+          204: z.null().meta({ description: "Banned" }),
+          ...problemResponses(
+            `/api/questions/${EXAMPLE_QUESTION_ID}/ban-author`,
+            unauthenticated,
+            new AppError("FORBIDDEN", 403, "You may not do this (attendees.moderate)."),
+            questionNotFound(),
+            authorNotAttendee(),
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { sessionId, attendeeId } = await questionAuthors.authorOf(request.actor, request.params.id);
+      await moderation.ban(request.actor, sessionId, attendeeId);
       return reply.code(204).send(null);
     },
   );

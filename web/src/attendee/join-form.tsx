@@ -1,0 +1,110 @@
+import { useState } from "preact/hooks";
+import type { PublicSessionView } from "../../../src/modules/sessions/sessions.schemas";
+import type { JoinResult } from "../../../src/modules/attendees/attendees.join";
+import { api, describe } from "../lib/api";
+import { Alert } from "../ui/components";
+import { loadCredentials, saveCredentials, type Credentials } from "./credentials";
+
+/** Joins with a name; a token kept from before is sent along, so this browser rejoins as the same attendee. */
+export async function joinSession(
+  sessionId: string,
+  name: string,
+  previous: Credentials | null,
+): Promise<Credentials> {
+  const result = await api<JoinResult>(`/api/attendee/join/${sessionId}`, {
+    method: "POST",
+    body: { name },
+    token: previous?.token,
+  });
+  const credentials: Credentials = {
+    sessionId,
+    attendeeId: result.attendee.id,
+    displayName: result.attendee.displayName,
+    token: result.token,
+    expiresAt: result.expiresAt,
+  };
+  saveCredentials(credentials);
+  return credentials;
+}
+
+export function JoinForm({
+  initialCode,
+  notice,
+  onJoined,
+}: {
+  initialCode: string;
+  notice: string | null;
+  onJoined: (joined: { credentials: Credentials; title: string }) => void;
+}) {
+  const [code, setCode] = useState(initialCode.toUpperCase());
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await api<PublicSessionView>(`/api/join/${encodeURIComponent(code.trim())}`);
+      const previous = loadCredentials(session.sessionId);
+      const credentials = await joinSession(session.sessionId, name, previous).catch((cause: unknown) => {
+        // A kept token that no longer works (expired, left, revoked): join afresh with the name.
+        if (previous) return joinSession(session.sessionId, name, null);
+        throw cause;
+      });
+      history.replaceState(null, "", `/join/${encodeURIComponent(code.trim().toUpperCase())}`);
+      onJoined({ credentials, title: session.title });
+    } catch (cause) {
+      setError(describe(cause));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="page narrow">
+      <h1>Join a session</h1>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <form class="card stack" onSubmit={submit} aria-describedby="join-help">
+        <p id="join-help" class="muted">
+          Enter the code the presenter shows and the name others will see next to your questions.
+        </p>
+        <div>
+          <label for="join-code">Session code</label>
+          <input
+            id="join-code"
+            name="code"
+            autocomplete="off"
+            autocapitalize="characters"
+            spellcheck={false}
+            required
+            maxLength={12}
+            value={code}
+            onInput={(e) => setCode((e.target as HTMLInputElement).value.toUpperCase())}
+          />
+        </div>
+        <div>
+          <label for="join-name">Your name</label>
+          <input
+            id="join-name"
+            name="name"
+            autocomplete="name"
+            required
+            maxLength={80}
+            value={name}
+            onInput={(e) => setName((e.target as HTMLInputElement).value)}
+          />
+        </div>
+        <Alert message={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? "Joining…" : "Join"}
+        </button>
+      </form>
+    </main>
+  );
+}
