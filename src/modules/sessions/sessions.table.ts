@@ -49,6 +49,12 @@ export const sessions = pgTable(
     endedAt: timestamp({ withTimezone: true }),
     /** Bumped on every change, so real-time clients can drop stale updates. */
     version: integer().notNull().default(1),
+    /**
+     * Bumped by the `questions_revision` trigger whenever a question of the session is added, removed, or changes
+     * its text or status: what a question was compared with for duplicates is still exact while it is unchanged.
+     * Never written by the application.
+     */
+    questionsRevision: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
