@@ -60,44 +60,6 @@ export interface SessionEdit {
   settings?: { qa?: Record<string, unknown>; media?: Record<string, unknown>; rest: Record<string, unknown> };
 }
 
-/**
- * The edit as a data-modifying CTE (`edited`) that changes the session unless it has ended and bumps its version,
- * so that the caller can append its event in the same statement; run it with `db.with(...)`. Settings are merged
- * in SQL from the row as locked, so concurrent edits of different fields both survive.
- */
-export function editSession(db: Executor, sessionId: string, edit: SessionEdit) {
-  const { settings, scheduledAt } = edit;
-  const merged = settings
-    ? sql`${sessions.settings}
-        || jsonb_build_object(
-          'qa', coalesce(${sessions.settings} -> 'qa', '{}'::jsonb) || ${JSON.stringify(settings.qa ?? {})}::jsonb,
-          'media', coalesce(${sessions.settings} -> 'media', '{}'::jsonb) || ${JSON.stringify(settings.media ?? {})}::jsonb)
-        || ${JSON.stringify(settings.rest)}::jsonb`
-    : undefined;
-  // Before it goes live, a session with a date is scheduled and one without is a draft.
-  const status =
-    scheduledAt === undefined
-      ? undefined
-      : sql`case when ${sessions.status} = 'live' then ${sessions.status}
-          else ${scheduledAt ? "scheduled" : "draft"}::session_status end`;
-  return db.$with("edited").as(
-    db
-      .update(sessions)
-      .set({
-        title: edit.title,
-        description: edit.description,
-        capacity: edit.capacity,
-        scheduledAt,
-        settings: merged,
-        status,
-        version: sql`${sessions.version} + 1`,
-        updatedAt: new Date(),
-      })
-      .where(and(eq(sessions.id, sessionId), sql`${sessions.status} <> 'ended'`))
-      .returning(),
-  );
-}
-
 /** Deletes a session that is not live (attendees, questions and votes go with it: foreign keys cascade). */
 export async function deleteSessionUnlessLive(db: Executor, sessionId: string): Promise<boolean> {
   const deleted = await db

@@ -1,15 +1,14 @@
-import { sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client.js";
-import { runPrepared } from "../../db/prepared.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { AppError } from "../../lib/errors.js";
 import { sqlState } from "../../lib/sql-state.js";
 import { ignoreEvents, type Publish, type SessionState } from "../../lib/domain-events.js";
-import { appendSessionEvent, sessionEventAppendFor } from "../analytics/analytics.service.js";
+import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Accounts } from "../auth/accounts.service.js";
 import type { Actor } from "../auth/actor.js";
-import { assertWorkspace, authenticationRequired } from "../auth/policy.js";
+import { assertSession, assertWorkspace, authenticationRequired } from "../auth/policy.js";
 import { newJoinCode } from "./join-code.js";
+import { editSessionAuthorized } from "./sessions.edit.js";
 import type { SessionAccess } from "./session-access.service.js";
 import { questionsAskedIn } from "../questions/questions.service.js";
 import type {
@@ -22,7 +21,6 @@ import type {
 } from "./sessions.schemas.js";
 import {
   deleteSessionUnlessLive,
-  editSession,
   findSession,
   findSessionByJoinCode,
   insertSession,
@@ -154,34 +152,35 @@ export function createSessions(deps: {
     },
 
     async update(actor: Actor, sessionId: string, patch: UpdateSessionInput): Promise<SessionView> {
-      await sessionAccess.authorize(actor, "session.update", sessionId);
-      const { qa, media, ...rest } = patch.settings ?? {};
-      // The change and its event are one statement: no transaction round trips on a route hosts use live.
-      const edited = editSession(db, sessionId, {
-        title: patch.title,
-        description: patch.description,
-        capacity: patch.capacity,
-        scheduledAt:
-          patch.scheduledAt === undefined
-            ? undefined
-            : patch.scheduledAt === null
-              ? null
-              : new Date(patch.scheduledAt),
-        settings: patch.settings ? { qa, media, rest } : undefined,
-      });
-      const logged = sessionEventAppendFor(db, edited, {
-        sessionId: sql`${edited.id}`,
-        type: "session.updated",
-        actor,
-        payload: sql`jsonb_build_object('fields', ${JSON.stringify(Object.keys(patch))}::jsonb, 'version', ${edited.version})`,
-      });
-      const [row] = await runPrepared(db.with(edited, logged).select().from(edited));
-      if (!row) {
-        // Nothing changed: the session has ended, or is gone.
-        if (!(await findSession(db, sessionId)))
-          throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
-        throw sessionEnded();
+      // Attendees and anonymous callers are refused by the policy (404 or 403, as authorize says).
+      if (actor.kind !== "user" && actor.kind !== "apiKey") {
+        await sessionAccess.authorize(actor, "session.update", sessionId);
+        throw new AppError("FORBIDDEN", 403, "You may not do this (session.update).");
       }
+      const { qa, media, ...rest } = patch.settings ?? {};
+      // Authorization, the change and its event are one statement: PATCH is a route hosts use live.
+      const { relations, row } = await editSessionAuthorized(db, {
+        sessionId,
+        actor,
+        fields: Object.keys(patch),
+        edit: {
+          title: patch.title,
+          description: patch.description,
+          capacity: patch.capacity,
+          scheduledAt:
+            patch.scheduledAt === undefined
+              ? undefined
+              : patch.scheduledAt === null
+                ? null
+                : new Date(patch.scheduledAt),
+          settings: patch.settings ? { qa, media, rest } : undefined,
+        },
+      });
+      if (!relations) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+      // The statement changed the row only if the policy grants the edit: a refusal is the policy's own.
+      assertSession(actor, "session.update", relations);
+      // Allowed but unchanged: the session has ended.
+      if (!row) throw sessionEnded();
       publish({ type: "session.changed", session: sessionState(row) });
       return view(row);
     },
