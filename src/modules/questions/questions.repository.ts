@@ -1,6 +1,5 @@
-import { and, desc, eq, inArray, sql, type SQL, type WithSubquery } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client.js";
-import { runPrepared } from "../../db/prepared.js";
 import type { StoredSessionSettings } from "../sessions/sessions.settings.js";
 import { sessions } from "../sessions/sessions.table.js";
 import { questions } from "./questions.table.js";
@@ -8,7 +7,7 @@ import { TRENDING_GRAVITY, TRENDING_OFFSET_HOURS } from "./ranking.js";
 
 export type QuestionRow = typeof questions.$inferSelect;
 export type QuestionStatus = QuestionRow["status"];
-type SessionStatus = (typeof sessions.$inferSelect)["status"];
+export type SessionStatus = (typeof sessions.$inferSelect)["status"];
 
 /**
  * How many questions were asked in the session whose id `sessionId` names (a column of the caller's query), as
@@ -51,9 +50,14 @@ export async function findQuestion(db: Executor, questionId: string) {
   return row ?? null;
 }
 
-/** Inserts a question; `alongside`, a data-modifying CTE (its event), commits in the same statement. */
-export async function insertQuestion(
-  db: Executor,
+/**
+ * Inserts a question and appends its `question.created` event in one statement (one round trip, atomic without a
+ * transaction), only if the session is still as the decision to take it saw it: at `version` (its status and
+ * settings) and, when given, at `revision` (its questions' texts and statuses, which the duplicate check compared
+ * the new one with). Null: the session changed (or is gone) meanwhile, and nothing was written.
+ */
+export async function insertQuestionIfUnchanged(
+  db: Database,
   values: {
     id: string;
     sessionId: string;
@@ -62,60 +66,146 @@ export async function insertQuestion(
     anonymous: boolean;
     status: QuestionStatus;
   },
-  alongside?: WithSubquery,
-): Promise<QuestionRow> {
-  const insert = alongside ? db.with(alongside).insert(questions) : db.insert(questions);
-  const [row] = await runPrepared(insert.values(values).returning());
-  return row!;
-}
-
-export interface AskContext {
-  session: { status: SessionStatus; settings: StoredSessionSettings } | null;
-  /** The asker's display name (null: no such attendee). */
-  authorName: string | null;
-  /** The session's recent questions for duplicate detection: pending and visible, the newest first. */
-  recent: Array<{ id: string; text: string }>;
+  seen: { version: number; revision: number | null },
+  eventPayload: Record<string, unknown>,
+): Promise<{ row: QuestionRow; authorName: string | null } | null> {
+  // A named (prepared) statement with a fixed text, mapped by hand: no query building on the hot path.
+  const { rows } = await db.$client.query<QuestionRecord & { author_name: string | null }>({
+    name: "questions.ask_insert",
+    text: ASK_INSERT,
+    values: [
+      values.id,
+      values.sessionId,
+      values.authorAttendeeId,
+      values.text,
+      values.anonymous,
+      values.status,
+      seen.version,
+      seen.revision,
+      JSON.stringify(eventPayload),
+    ],
+  });
+  const row = rows[0];
+  return row ? { row: toQuestionRow(row), authorName: row.author_name } : null;
 }
 
 /**
- * What deciding on a new question needs, in one statement: the session's state and settings, the asker's name
- * and the session's recent questions. Reads the sessions and attendees tables directly, as `findQuestion` does:
- * asking is the hot path of a live session, and three statements cost three round trips.
+ * $1 id, $2 session, $3 author (attendee), $4 text, $5 anonymous, $6 status, $7 session version, $8 questions
+ * revision (null: not checked), $9 event payload.
+ */
+const ASK_INSERT = `
+  with asked as (
+    insert into questions (id, session_id, author_attendee_id, text, anonymous, status)
+    select $1::uuid, s.id, $3::uuid, $4::text, $5::boolean, $6::question_status
+    from sessions s
+    where s.id = $2::uuid and s.version = $7::int and ($8::int is null or s.questions_revision = $8::int)
+    returning *
+  ), logged as (
+    insert into session_events (session_id, type, actor_type, actor_id, payload)
+    select asked.session_id, 'question.created', 'attendee', $3::uuid, $9::jsonb from asked
+  )
+  select asked.*, (select a.display_name from attendees a where a.id = $3::uuid) as author_name from asked`;
+
+/** A questions row as PostgreSQL names its columns. */
+interface QuestionRecord {
+  id: string;
+  session_id: string;
+  author_attendee_id: string | null;
+  author_user_id: string | null;
+  anonymous: boolean;
+  text: string;
+  status: QuestionStatus;
+  pinned: boolean;
+  answered: boolean;
+  answered_at: Date | null;
+  upvotes: number;
+  downvotes: number;
+  score: number;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  edited_at: Date | null;
+}
+
+function toQuestionRow(r: QuestionRecord): QuestionRow {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    authorAttendeeId: r.author_attendee_id,
+    authorUserId: r.author_user_id,
+    anonymous: r.anonymous,
+    text: r.text,
+    status: r.status,
+    pinned: r.pinned,
+    answered: r.answered,
+    answeredAt: r.answered_at,
+    upvotes: r.upvotes,
+    downvotes: r.downvotes,
+    score: r.score,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    editedAt: r.edited_at,
+  };
+}
+
+export interface AskContext {
+  /**
+   * The session's status and settings at `version`; its recent questions for duplicate detection (pending and
+   * visible, the newest first) at `revision` of its questions.
+   */
+  session: {
+    status: SessionStatus;
+    settings: StoredSessionSettings;
+    version: number;
+    revision: number;
+    recent: Array<{ id: string; text: string }>;
+  } | null;
+}
+
+/**
+ * What deciding on a new question needs, in one statement: the session's state and settings and its recent
+ * questions, with the version and revision they were read at. Reads the sessions table directly, as
+ * `findQuestion` does: asking is the hot path of a live session.
  */
 export async function readAskContext(
   db: Database,
   sessionId: string,
-  attendeeId: string,
   recentLimit: number,
 ): Promise<AskContext> {
   // A named (prepared) statement, as the vote: planned once per connection.
   const { rows } = await db.$client.query<{
-    status: SessionStatus | null;
-    settings: StoredSessionSettings | null;
-    author_name: string | null;
+    status: SessionStatus;
+    settings: StoredSessionSettings;
+    version: number;
+    questions_revision: number;
     recent: Array<{ id: string; text: string }>;
-  }>({ name: "questions.ask_context", text: ASK_CONTEXT, values: [sessionId, attendeeId, recentLimit] });
-  const row = rows[0]!;
+  }>({ name: "questions.ask_context", text: ASK_CONTEXT, values: [sessionId, recentLimit] });
+  const row = rows[0];
+  if (!row) return { session: null };
   return {
-    session: row.status && row.settings ? { status: row.status, settings: row.settings } : null,
-    authorName: row.author_name,
-    recent: row.recent,
+    session: {
+      status: row.status,
+      settings: row.settings,
+      version: row.version,
+      revision: row.questions_revision,
+      recent: row.recent,
+    },
   };
 }
 
-/** $1 session, $2 the asker (attendee), $3 how many recent questions. */
+/** $1 session, $2 how many recent questions. One snapshot: the questions are those of this revision. */
 const ASK_CONTEXT = `
-  select s.status, s.settings,
-    (select a.display_name from attendees a where a.id = $2::uuid) as author_name,
+  select s.status, s.settings, s.version, s.questions_revision,
     coalesce((
       select json_agg(json_build_object('id', r.id, 'text', r.text) order by r.created_at desc)
       from (
         select q.id, q.text, q.created_at from questions q
-        where q.session_id = $1::uuid and q.status in ('pending', 'visible')
-        order by q.created_at desc limit $3::int
+        where q.session_id = s.id and q.status in ('pending', 'visible')
+        order by q.created_at desc limit $2::int
       ) r
     ), '[]'::json) as recent
-  from (select 1) one left join sessions s on s.id = $1::uuid`;
+  from sessions s where s.id = $1::uuid`;
 
 /** Applies a change and bumps the version, so clients drop what is older. */
 export async function updateQuestion(

@@ -59,6 +59,7 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
                 members: { existingQuestionId: EXAMPLE_QUESTION_ID },
               },
             ),
+            new AppError("SESSION_CHANGED", 409, "The session changed while you asked; ask again."),
             new AppError("PROFANITY", 422, "Please rephrase your question without offensive language."),
             new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute."),
           ),

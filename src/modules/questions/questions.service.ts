@@ -3,23 +3,20 @@ import type { SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { ignoreEvents, type Publish, type QuestionView } from "../../lib/domain-events.js";
 import { AppError } from "../../lib/errors.js";
-import { appendSessionEvent, sessionEventAppend } from "../analytics/analytics.service.js";
+import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Actor, AttendeeActor } from "../auth/actor.js";
 import { assertSession, decideSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
-import {
-  defaultSessionSettings,
-  parseStoredSettings,
-  type SessionSettings,
-} from "../sessions/sessions.settings.js";
-import { findDuplicate, screenQuestion } from "./question-filter.js";
+import { defaultSessionSettings, parseStoredSettings } from "../sessions/sessions.settings.js";
+import { assertAskable, decideAsk, screenText } from "./questions.screening.js";
+import { createAskContexts, type AskContextEntry, type AskContexts } from "./questions.ask-context.js";
 import { createQuestionBoard, view, type ViewerQuestion } from "./questions.board.js";
 import {
   castVoteIfAllowed,
   countQuestionsOf,
   deleteQuestion,
   findQuestion,
-  insertQuestion,
+  insertQuestionIfUnchanged,
   readAskContext,
   updateQuestion,
   type QuestionRow,
@@ -28,6 +25,8 @@ import type { QuestionTallies } from "./questions.tallies.js";
 
 /** How many recent questions a new one is compared with for duplicates. */
 const DUPLICATE_WINDOW = 500;
+/** How often an ask is decided again when the session changes between its read and its write. */
+const ASK_ATTEMPTS = 3;
 
 export interface QuestionLimits {
   /** An attendee's questions per minute, and votes per minute. */
@@ -55,8 +54,23 @@ export function createQuestions(deps: {
   limits: QuestionLimits;
   editWindowMs: number;
   publish?: Publish;
+  /** Remembered ask contexts (tests pass their own to look inside); one per instance by default. */
+  askContexts?: AskContexts;
 }) {
   const { db, sessionAccess, tallies, limits, editWindowMs, publish = ignoreEvents } = deps;
+  const askContexts = deps.askContexts ?? createAskContexts();
+
+  /** The session's ask context as stored now, remembered for the next ask (404: no such session). */
+  async function freshAskContext(sessionId: string): Promise<AskContextEntry> {
+    const { session } = await readAskContext(db, sessionId, DUPLICATE_WINDOW);
+    if (!session) {
+      askContexts.drop(sessionId);
+      throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+    }
+    const entry = { ...session, settings: parseStoredSettings(session.settings) };
+    askContexts.set(sessionId, entry);
+    return entry;
+  }
 
   async function loaded(questionId: string) {
     const found = await findQuestion(db, questionId);
@@ -105,64 +119,68 @@ export function createQuestions(deps: {
         workspaceRole: null,
       });
       const asker = actor as AttendeeActor;
-      const { session, recent, authorName } = await readAskContext(
-        db,
-        sessionId,
-        asker.attendeeId,
-        DUPLICATE_WINDOW,
-      );
-      if (!session) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
-      const { status } = session;
-      const settings = parseStoredSettings(session.settings);
-      if (status !== "live" && status !== "scheduled") {
-        throw new AppError("QA_CLOSED", 409, "Questions are taken while the session is scheduled or live.");
-      }
-      if (!settings.qa.enabled) throw new AppError("QA_CLOSED", 409, "Q&A is turned off for this session.");
-      if (input.anonymous && !settings.qa.allowAnonymous) {
-        throw new AppError("ANONYMOUS_NOT_ALLOWED", 409, "This session does not take anonymous questions.");
-      }
-      if (!(await limits.allowQuestion(asker.attendeeId))) {
-        throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
-          headers: { "retry-after": "60" },
-        });
-      }
-      const verdict = screenText(input.text, settings);
-      const duplicate = findDuplicate(verdict.text, recent);
-      if (duplicate) {
-        throw new AppError(
-          "DUPLICATE_QUESTION",
-          409,
-          "This question has been asked already; vote for it instead.",
-          { members: { existingQuestionId: duplicate.id } },
-        );
-      }
-      const held = settings.qa.moderation === "pre" || verdict.action === "hold";
-      const questionStatus = held ? "pending" : "visible";
-      // The id is chosen here so that the question and its event are one statement (no transaction round trips).
-      const questionId = randomUUID();
-      const row = await insertQuestion(
-        db,
-        {
-          id: questionId,
-          sessionId,
-          authorAttendeeId: asker.attendeeId,
-          text: verdict.text,
-          anonymous: input.anonymous ?? false,
-          status: questionStatus,
-        },
-        sessionEventAppend(db, {
-          sessionId,
-          type: "question.created",
-          actor,
-          payload: {
-            questionId,
-            status: questionStatus,
-            ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}),
+      let counted = false;
+      let changed = 0;
+      let remembered = askContexts.get(sessionId);
+      for (;;) {
+        const fromCache = remembered !== undefined;
+        const context = remembered ?? (await freshAskContext(sessionId));
+        let decided: ReturnType<typeof decideAsk>;
+        try {
+          assertAskable(context.status, context.settings, input);
+          // Counted once per request, also when the ask is decided again on a newer state of the session.
+          if (!counted && !(await limits.allowQuestion(asker.attendeeId))) {
+            throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
+              headers: { "retry-after": "60" },
+            });
+          }
+          counted = true;
+          decided = decideAsk(input.text, context);
+        } catch (error) {
+          // A refusal stands only on what is stored now: one made on a remembered context is made again.
+          if (fromCache && !(error instanceof AppError && error.code === "RATE_LIMITED")) {
+            askContexts.drop(sessionId);
+            remembered = undefined;
+            continue;
+          }
+          throw error;
+        }
+        const { verdict, status } = decided;
+        // The id is chosen here so that the question and its event are one statement (no transaction round trips).
+        const questionId = randomUUID();
+        const inserted = await insertQuestionIfUnchanged(
+          db,
+          {
+            id: questionId,
+            sessionId,
+            authorAttendeeId: asker.attendeeId,
+            text: verdict.text,
+            anonymous: input.anonymous ?? false,
+            status,
           },
-        }),
-      );
-      announce(row, authorName, true);
-      return { ...view(row, authorName), mine: true, myVote: 0 };
+          // A fresh read is checked for its version only, as a read-then-write always was: concurrent askers must
+          // not make each other retry. A remembered one must also still have the questions it remembers.
+          { version: context.version, revision: fromCache ? context.revision : null },
+          { questionId, status, ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}) },
+        );
+        if (inserted) {
+          const { row, authorName } = inserted;
+          // Our insert moved the revision on by one; if anything else did too, the next ask reads afresh.
+          askContexts.set(sessionId, {
+            ...context,
+            revision: context.revision + 1,
+            recent: [{ id: row.id, text: row.text }, ...context.recent].slice(0, DUPLICATE_WINDOW),
+          });
+          announce(row, authorName, true);
+          return { ...view(row, authorName), mine: true, myVote: 0 };
+        }
+        askContexts.drop(sessionId);
+        remembered = undefined;
+        // The session changed (settings, status) or went between a fresh read and the write: decide again.
+        if (!fromCache && ++changed >= ASK_ATTEMPTS) {
+          throw new AppError("SESSION_CHANGED", 409, "The session changed while you asked; ask again.");
+        }
+      }
     },
 
     /** +1, -1 (when the session allows downvotes) or 0 to retract; idempotent; acknowledged once committed. */
@@ -334,27 +352,6 @@ export type Questions = ReturnType<typeof createQuestions>;
  */
 export function questionsAskedIn(sessionId: SQL): SQL<number> {
   return countQuestionsOf(sessionId);
-}
-
-/**
- * A question's text trimmed, within the session's length limit and through its content policy (links,
- * profanity): what may be stored, and whether it must be held; refusals are thrown.
- */
-function screenText(raw: string, settings: SessionSettings) {
-  const text = raw.trim();
-  if (text.length === 0 || text.length > settings.qa.maxQuestionLength) {
-    throw new AppError("VALIDATION_FAILED", 400, "The request is not valid; see `errors`.", {
-      errors: [
-        {
-          path: "body.text",
-          message: `must be 1 to ${settings.qa.maxQuestionLength} characters after trimming`,
-        },
-      ],
-    });
-  }
-  const verdict = screenQuestion(text, { profanity: settings.qa.profanity, maxLinks: settings.qa.maxLinks });
-  if (verdict.action === "reject") throw new AppError(verdict.code, 422, verdict.message);
-  return verdict;
 }
 
 const DOWNVOTES_BY_DEFAULT = defaultSessionSettings().qa.allowDownvotes;

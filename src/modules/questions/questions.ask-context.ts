@@ -1,0 +1,41 @@
+import type { SessionSettings } from "../sessions/sessions.settings.js";
+import type { SessionStatus } from "./questions.repository.js";
+
+/** What an ask is decided on: a session's state and settings at `version`, its recent questions at `revision`. */
+export interface AskContextEntry {
+  status: SessionStatus;
+  settings: SessionSettings;
+  version: number;
+  revision: number;
+  /** Pending and visible questions, the newest first, at most the duplicate window. */
+  recent: ReadonlyArray<{ id: string; text: string }>;
+}
+
+export interface AskContexts {
+  get(sessionId: string): AskContextEntry | undefined;
+  set(sessionId: string, entry: AskContextEntry): void;
+  drop(sessionId: string): void;
+  readonly size: number;
+}
+
+/**
+ * The ask context of the sessions this instance took questions for lately, so that an ask is one statement: the
+ * insert writes only while the session is still at the remembered version and revision (questions.repository.ts),
+ * so a stale entry (another instance's question, edit or setting) costs a fresh read, never a wrong decision.
+ * Bounded: the least recently used session goes first.
+ */
+export function createAskContexts(maxSessions = 100): AskContexts {
+  const entries = new Map<string, AskContextEntry>();
+  return {
+    get: (sessionId) => entries.get(sessionId),
+    set(sessionId, entry) {
+      entries.delete(sessionId);
+      entries.set(sessionId, entry);
+      if (entries.size > maxSessions) entries.delete(entries.keys().next().value as string);
+    },
+    drop: (sessionId) => void entries.delete(sessionId),
+    get size() {
+      return entries.size;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
+import { createAttendee, createSession, signIn, type SignedInUser } from "../../../test/helpers/actors.js";
+import type { AttendeeActor } from "../auth/actor.js";
+import { createSessionAccess } from "../sessions/session-access.service.js";
+import { createQuestions, type QuestionLimits } from "./questions.service.js";
+
+/**
+ * An ask reads the session, decides, then writes: the write happens only if the session is still as read (its
+ * version), else the ask is decided again on the new state. The limiter runs between the read and the write, so a
+ * limiter that changes the session there stands for anyone else's change landing at that moment.
+ */
+describe("questions: a session changed while a question is being asked", () => {
+  let t: TestApp;
+  let host: SignedInUser;
+  beforeAll(async () => {
+    t = await createTestApp();
+    host = await signIn(t.app, t.db.db, "Race Host");
+  });
+  afterAll(async () => t?.close());
+
+  const setup = async (change: string) => {
+    const sessionId = await createSession(t.db.db, {
+      userId: host.userId,
+      workspaceId: host.personalWorkspaceId,
+    });
+    const attendee = await createAttendee(t.app, t.db.db, sessionId, "Racer");
+    let counted = 0;
+    const limits: QuestionLimits = {
+      async allowQuestion() {
+        counted += 1;
+        // Someone else's edit commits between this ask's read and its write (the first time only).
+        if (counted === 1) await t.db.pool.query(change, [sessionId]);
+        return true;
+      },
+      allowVote: async () => true,
+    };
+    const published: string[] = [];
+    const questions = createQuestions({
+      db: t.db.db,
+      sessionAccess: createSessionAccess({ db: t.db.db }),
+      tallies: { recount: () => undefined, flush: async () => undefined, close: async () => undefined },
+      limits,
+      editWindowMs: 60_000,
+      publish: (event) => published.push(event.type),
+    });
+    const actor: AttendeeActor = {
+      kind: "attendee",
+      attendeeId: attendee.attendeeId,
+      sessionId,
+      tokenId: "race-token",
+    };
+    const stored = async () =>
+      (
+        await t.db.pool.query<{ questions: number; events: number }>(
+          `select (select count(*)::int from questions where session_id = $1) as questions,
+             (select count(*)::int from session_events where session_id = $1 and type = 'question.created') as events`,
+          [sessionId],
+        )
+      ).rows[0]!;
+    return { questions, actor, sessionId, stored, published, counted: () => counted };
+  };
+
+  it("refuses the question when Q&A was turned off meanwhile, and stores nothing", async () => {
+    const { questions, actor, sessionId, stored, published, counted } = await setup(
+      `update sessions set settings = jsonb_set(settings, '{qa}', '{"enabled": false}'), version = version + 1
+       where id = $1`,
+    );
+    await expect(questions.ask(actor, sessionId, { text: "Is this still open?" })).rejects.toMatchObject({
+      code: "QA_CLOSED",
+    });
+    expect(await stored()).toEqual({ questions: 0, events: 0 });
+    expect(published).toEqual([]);
+    expect(counted()).toBe(1);
+  });
+
+  it("holds the question for moderators when pre-moderation was turned on meanwhile", async () => {
+    const { questions, actor, sessionId, stored, counted } = await setup(
+      `update sessions set settings = jsonb_set(settings, '{qa}', '{"moderation": "pre"}'), version = version + 1
+       where id = $1`,
+    );
+    const question = await questions.ask(actor, sessionId, { text: "Will this be held?" });
+    expect(question.status).toBe("pending");
+    expect(await stored()).toEqual({ questions: 1, events: 1 });
+    // Decided twice, counted against the asker's limit once.
+    expect(counted()).toBe(1);
+  });
+
+  it("refuses the question when the session ended meanwhile", async () => {
+    const { questions, actor, sessionId, stored } = await setup(
+      "update sessions set status = 'ended', ended_at = now(), version = version + 1 where id = $1",
+    );
+    await expect(questions.ask(actor, sessionId, { text: "Anyone still here?" })).rejects.toMatchObject({
+      code: "QA_CLOSED",
+    });
+    expect(await stored()).toEqual({ questions: 0, events: 0 });
+  });
+});
