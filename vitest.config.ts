@@ -2,8 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
-    globalSetup: ["./test/global-setup.ts"],
+    include: ["src/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts", "web/**/*.test.ts"],
+    globalSetup: ["./test/global-setup.ts", "./test/build-web-client.ts"],
     // Each test file gets its own database cloned from a migrated template, so files run in parallel safely.
     pool: "forks",
     fileParallelism: true,

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type Browser as PlaywrightBrowser, type BrowserContext } from "playwright-core";
 import { projectRoot } from "../../src/lib/paths.js";
 
 /** Debian's Chromium (apt-get install chromium); never a downloaded browser. */
@@ -35,10 +35,20 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Browser> {
+function assertChromium(): void {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
   }
+}
+
+/** One Chromium process whose contexts are separate people: each its own cookies and storage. */
+export async function launchChromiumBrowser(): Promise<PlaywrightBrowser> {
+  assertChromium();
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
+
+export async function launchChromium(): Promise<Browser> {
+  assertChromium();
   const dir = await mkdtemp(join(tmpdir(), "podium-e2e-"));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,

@@ -39,7 +39,7 @@ export function SessionForm({
   const [screenShare, setScreenShare] = useState(initial?.settings.media.screenShareAllowed ?? true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const id = initial ? `edit-${initial.id}` : "new";
+  const id = initial ? `edit-${initial.id}` : "new-session";
 
   async function submit(event: Event) {
     event.preventDefault();

@@ -1,0 +1,199 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { projectRoot } from "../../src/lib/paths.js";
+import { createTestApp, type TestApp } from "../helpers/app.js";
+import { freePort } from "../helpers/ports.js";
+import { until } from "../helpers/sockets.js";
+import { launchChromiumBrowser } from "./browser.js";
+
+/** Where the pages' screenshots are kept (CI artifacts; test-results/ is not committed). */
+export const SCREENSHOTS = join(projectRoot(), "test-results", "e2e");
+
+/** What the attendee page exposes for tests: frames its video receivers really decoded, per role. */
+type Decoded = Partial<Record<"camera" | "screen", number>>;
+const decoded = (page: Page): Promise<Decoded> =>
+  page.evaluate(
+    () =>
+      (window as unknown as { podiumViewer?: { decoded(): Promise<Decoded> } }).podiumViewer?.decoded() ?? {},
+  );
+
+/**
+ * Issue 8, point 5: the whole story in Debian's Chromium, through the pages the server itself serves (the
+ * client built from web/ for this run), with nothing but the server running. A presenter signs in (development
+ * sign-in), creates a session and goes live with a fake camera; two attendees join by code (one types it, one
+ * follows the link); both decode the presenter's video; A asks, B upvotes, and all three screens show the tally;
+ * the presenter marks it answered, shares the screen (both attendees decode it), and ends the session, which
+ * both attendees see. Each page is photographed along the way into test-results/e2e/.
+ */
+describe("the whole story in Chromium", { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let origin: string;
+  let browser: Browser;
+  let presenter: Page;
+  let ada: Page;
+  let bob: Page;
+  let joinCode: string;
+  const consoleLines: string[] = [];
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    t = await createTestApp({
+      env: {
+        PUBLIC_URL: origin,
+        WEB_CLIENT_DIR: inject("webClientDir"),
+        RATE_LIMIT_IP_MAX: "100000",
+        RATE_LIMIT_SIGN_IN_MAX: "1000",
+        RATE_LIMIT_ACTOR_MAX: "100000",
+        REALTIME_COALESCE_MS: "100",
+        MEDIA_STATS_INTERVAL_MS: "1000",
+        MEDIA_QUALITY_SUMMARY_MS: "500",
+      },
+    });
+    await t.app.listen({ port, host: "127.0.0.1" });
+    browser = await launchChromiumBrowser();
+    const person = async (name: string, viewport: { width: number; height: number }) => {
+      const context = await browser.newContext({ viewport });
+      await context.grantPermissions(["camera", "microphone", "clipboard-read", "clipboard-write"], {
+        origin,
+      });
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      page.on("console", (message) => consoleLines.push(`${name} ${message.type()}: ${message.text()}`));
+      page.on("pageerror", (error) => consoleLines.push(`${name} pageerror: ${error.message}`));
+      return page;
+    };
+    presenter = await person("presenter", { width: 1280, height: 900 });
+    // Attendees on phone-width screens: the page must work there.
+    ada = await person("ada", { width: 390, height: 844 });
+    bob = await person("bob", { width: 390, height: 844 });
+  });
+  // A failed step shows what the pages said and looked like.
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== "fail") return;
+    console.error(consoleLines.join("\n"));
+    for (const [name, page] of [
+      ["presenter", presenter],
+      ["ada", ada],
+      ["bob", bob],
+    ] as const)
+      await shot(page, `failed-${name}`).catch(() => undefined);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it("the presenter signs in, creates a session and goes live", async () => {
+    await presenter.goto(`${origin}/`);
+    await presenter.getByLabel("Name").fill("Grace Hopper");
+    await presenter.getByLabel("Email").fill("grace@example.com");
+    await shot(presenter, "01-presenter-sign-in");
+    await presenter.getByRole("button", { name: "Sign in" }).click();
+    await presenter.getByRole("heading", { name: "Your sessions" }).waitFor();
+    await presenter.getByRole("button", { name: "New session" }).click();
+    await presenter.getByLabel("Title").fill("Compilers for everyone");
+    await presenter.getByLabel("Description").fill("A live tour, with your questions.");
+    await shot(presenter, "02-presenter-new-session");
+    await presenter.getByRole("button", { name: "Create session" }).click();
+    await presenter.getByRole("heading", { name: /Compilers for everyone/ }).waitFor();
+    joinCode = (await presenter.getByTestId("join-code").textContent())!.trim();
+    expect(joinCode).toMatch(/^[A-Z0-9]{6}$/);
+    expect(await presenter.getByTestId("join-link").textContent()).toBe(`${origin}/join/${joinCode}`);
+
+    await presenter.getByRole("button", { name: "Go live" }).click();
+    await presenter.locator(".badge.live").waitFor();
+    await presenter.getByTestId("local-camera").waitFor();
+    await presenter.getByRole("button", { name: "Copy code" }).click();
+    await presenter.getByText("Code copied").waitFor();
+    expect(await presenter.evaluate(() => navigator.clipboard.readText())).toBe(joinCode);
+  });
+
+  it("two attendees join by code, and both decode the presenter's video", async () => {
+    await ada.goto(`${origin}/join`);
+    await ada.getByLabel("Session code").fill(joinCode.toLowerCase());
+    await ada.getByLabel("Your name").fill("Ada");
+    await shot(ada, "03-attendee-join");
+    await ada.getByRole("button", { name: "Join" }).click();
+    await bob.goto(`${origin}/join/${joinCode}`);
+    expect(await bob.getByLabel("Session code").inputValue()).toBe(joinCode);
+    await bob.getByLabel("Your name").fill("Bob");
+    await bob.getByRole("button", { name: "Join" }).click();
+
+    for (const page of [ada, bob]) {
+      await page.getByTestId("camera-video").waitFor({ timeout: 20_000 });
+      await until("video decodes", async () => ((await decoded(page)).camera ?? 0) > 5, 20_000);
+    }
+    await until(
+      "the presenter counts two attendees",
+      async () => (await presenter.getByTestId("attendee-count").textContent()) === "2",
+      10_000,
+    );
+    await until(
+      "both video links connected",
+      async () => (await presenter.getByTestId("links-connected").textContent()) === "2/2",
+      20_000,
+    );
+  });
+
+  it("A asks, B upvotes, and all three screens show the tally", async () => {
+    const text = "Will the slides be shared afterwards?";
+    await ada.getByLabel("Ask a question").fill(text);
+    await ada.getByRole("button", { name: "Send question" }).click();
+    await ada.getByText("Your question is on the board.").waitFor();
+    const upvote = bob.getByRole("button", { name: `Upvote: ${text}` });
+    await upvote.click();
+    await until("B's vote is pressed", async () => (await upvote.getAttribute("aria-pressed")) === "true");
+    // A cannot vote for its own question.
+    expect(await ada.getByRole("button", { name: `Upvote: ${text}` }).isDisabled()).toBe(true);
+    for (const page of [presenter, ada, bob]) {
+      const question = page.getByTestId("question").filter({ hasText: text });
+      await until(
+        "the tally shows the vote",
+        async () => (await question.getByTestId("tally").textContent()) === "1",
+        10_000,
+      );
+    }
+    await shot(bob, "04-attendee-question-voted");
+    await shot(presenter, "05-presenter-live-board");
+  });
+
+  it("the presenter marks it answered, and the attendees see it answered", async () => {
+    await presenter.getByRole("button", { name: "Mark answered" }).click();
+    for (const page of [ada, bob]) {
+      await page.getByText("Answered (1)").waitFor();
+      expect(await page.getByRole("list", { name: "Open questions" }).getByTestId("question").count()).toBe(
+        0,
+      );
+    }
+  });
+
+  it("the presenter shares the screen and both attendees see it", async () => {
+    await presenter.getByRole("button", { name: "Share screen" }).click();
+    await presenter.getByTestId("local-screen").waitFor();
+    for (const page of [ada, bob]) {
+      await page.getByTestId("screen-video").waitFor({ timeout: 20_000 });
+      await until("the screen decodes", async () => ((await decoded(page)).screen ?? 0) > 3, 20_000);
+    }
+    await shot(ada, "06-attendee-screen-share");
+    await shot(presenter, "07-presenter-sharing");
+  });
+
+  it("the presenter ends the session and the attendees see that it ended", async () => {
+    await presenter.getByRole("button", { name: "End session" }).click();
+    await presenter.getByRole("button", { name: "Yes, end session" }).click();
+    await presenter.locator(".badge.ended").waitFor();
+    for (const page of [ada, bob]) await page.getByTestId("session-ended").waitFor({ timeout: 10_000 });
+    await shot(bob, "08-attendee-ended");
+    const { rows } = await t.db.pool.query<{ status: string }>(
+      "select status from sessions where join_code = $1",
+      [joinCode],
+    );
+    expect(rows).toEqual([{ status: "ended" }]);
+  });
+});
