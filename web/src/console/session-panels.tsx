@@ -71,12 +71,14 @@ export function QualityPanel({
         <b>{quality?.packetLossPct ? `${quality.packetLossPct.p90.toFixed(1)} %` : "–"}</b>packet loss (p90)
       </div>
       <div class="stat" data-testid="quality-levels">
-        <b>
-          {quality
-            ? `${quality.levels.good}/${quality.levels.fair}/${quality.levels.poor}/${quality.levels.bad}`
-            : "–"}
-        </b>
-        good/fair/poor/bad
+        <b>{quality ? `${quality.levels.good} of ${quality.attendees}` : "–"}</b>
+        links in good shape
+        {quality && quality.levels.good < quality.attendees && (
+          <span class="small">
+            {" "}
+            ({quality.levels.fair} fair, {quality.levels.poor} poor, {quality.levels.bad} bad)
+          </span>
+        )}
       </div>
     </div>
   );

@@ -40,8 +40,8 @@ export function ConnectionBanner({ state }: { state: Connection }) {
 export function QuestionBadges({ question }: { question: QuestionView }) {
   return (
     <>
-      {question.pinned && <span class="badge pinned">Pinned</span>}{" "}
-      {question.status === "pending" && <span class="badge pending">Awaiting moderation</span>}{" "}
+      {question.pinned && <span class="badge pinned">Pinned</span>}
+      {question.status === "pending" && <span class="badge pending">Awaiting moderation</span>}
       {question.answered && <span class="badge answered">Answered</span>}
     </>
   );
@@ -65,8 +65,9 @@ export function QuestionCard({
         <p class="text" id={label}>
           {question.text}
         </p>
-        <p class="muted small">
-          {question.authorName ?? "Anonymous"} · <QuestionBadges question={question} />
+        <p class="muted small row">
+          <span>{question.authorName ?? "Anonymous"}</span>
+          <QuestionBadges question={question} />
         </p>
         {children}
       </div>
