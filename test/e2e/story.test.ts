@@ -1,23 +1,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { projectRoot } from "../../src/lib/paths.js";
-import { createTestApp, type TestApp } from "../helpers/app.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { TestApp } from "../helpers/app.js";
 import { freePort } from "../helpers/ports.js";
 import { until } from "../helpers/sockets.js";
 import { launchChromiumBrowser } from "./browser.js";
-
-/** Where the pages' screenshots are kept (CI artifacts; test-results/ is not committed). */
-export const SCREENSHOTS = join(projectRoot(), "test-results", "e2e");
-
-/** What the attendee page exposes for tests: frames its video receivers really decoded, per role. */
-type Decoded = Partial<Record<"camera" | "screen", number>>;
-const decoded = (page: Page): Promise<Decoded> =>
-  page.evaluate(
-    () =>
-      (window as unknown as { podiumViewer?: { decoded(): Promise<Decoded> } }).podiumViewer?.decoded() ?? {},
-  );
+import { createBrowserApp, decoded, People, SCREENSHOTS } from "./people.js";
 
 /**
  * Issue 8, point 5: the whole story in Debian's Chromium, through the pages the server itself serves (the
@@ -35,7 +24,7 @@ describe("the whole story in Chromium", { timeout: 60_000 }, () => {
   let ada: Page;
   let bob: Page;
   let joinCode: string;
-  const consoleLines: string[] = [];
+  let people: People;
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
@@ -43,46 +32,18 @@ describe("the whole story in Chromium", { timeout: 60_000 }, () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    t = await createTestApp({
-      env: {
-        PUBLIC_URL: origin,
-        WEB_CLIENT_DIR: inject("webClientDir"),
-        RATE_LIMIT_IP_MAX: "100000",
-        RATE_LIMIT_SIGN_IN_MAX: "1000",
-        RATE_LIMIT_ACTOR_MAX: "100000",
-        REALTIME_COALESCE_MS: "100",
-        MEDIA_STATS_INTERVAL_MS: "1000",
-        MEDIA_QUALITY_SUMMARY_MS: "500",
-      },
-    });
+    t = await createBrowserApp(origin);
     await t.app.listen({ port, host: "127.0.0.1" });
     browser = await launchChromiumBrowser();
-    const person = async (name: string, viewport: { width: number; height: number }) => {
-      const context = await browser.newContext({ viewport });
-      await context.grantPermissions(["camera", "microphone", "clipboard-read", "clipboard-write"], {
-        origin,
-      });
-      const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
-      page.on("console", (message) => consoleLines.push(`${name} ${message.type()}: ${message.text()}`));
-      page.on("pageerror", (error) => consoleLines.push(`${name} pageerror: ${error.message}`));
-      return page;
-    };
-    presenter = await person("presenter", { width: 1280, height: 900 });
+    people = new People(browser, origin);
+    presenter = await people.person("presenter");
     // Attendees on phone-width screens: the page must work there.
-    ada = await person("ada", { width: 390, height: 844 });
-    bob = await person("bob", { width: 390, height: 844 });
+    ada = await people.person("ada", { width: 390, height: 844 });
+    bob = await people.person("bob", { width: 390, height: 844 });
   });
   // A failed step shows what the pages said and looked like.
   afterEach(async ({ task }) => {
-    if (task.result?.state !== "fail") return;
-    console.error(consoleLines.join("\n"));
-    for (const [name, page] of [
-      ["presenter", presenter],
-      ["ada", ada],
-      ["bob", bob],
-    ] as const)
-      await shot(page, `failed-${name}`).catch(() => undefined);
+    if (task.result?.state === "fail") await people.report();
   });
   afterAll(async () => {
     await browser?.close();
@@ -111,7 +72,13 @@ describe("the whole story in Chromium", { timeout: 60_000 }, () => {
     await presenter.getByTestId("local-camera").waitFor();
     await presenter.getByRole("button", { name: "Copy code" }).click();
     await presenter.getByText("Code copied").waitFor();
-    expect(await presenter.evaluate(() => navigator.clipboard.readText())).toBe(joinCode);
+    expect(
+      await presenter.evaluate(() =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+        ).navigator.clipboard.readText(),
+      ),
+    ).toBe(joinCode);
   });
 
   it("two attendees join by code, and both decode the presenter's video", async () => {
