@@ -53,6 +53,7 @@ export class Broadcaster {
     for (const peer of setup.peers) this.connect(peer.peerId);
     this.stopStats?.();
     this.stopStats = reportStats(setup, this.socket, () => this.links.values());
+    this.onChange();
     return setup;
   }
 
