@@ -1,13 +1,12 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestApp, type TestApp } from "../helpers/app.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { TestApp } from "../helpers/app.js";
 import { person } from "../helpers/oauth-flow.js";
 import { createFakeProviders, type FakeProviders } from "../helpers/oauth-providers.js";
 import { freePort } from "../helpers/ports.js";
 import { until } from "../helpers/sockets.js";
 import { launchChromiumBrowser } from "./browser.js";
-
-type Decoded = Partial<Record<"camera" | "screen", number>>;
+import { createBrowserApp, decoded, joinByLink, People } from "./people.js";
 
 /**
  * The presenter console beyond the main story (story.test.ts): signing in with Google and GitHub from its
@@ -23,7 +22,7 @@ describe("the presenter console in Chromium", { timeout: 60_000 }, () => {
   let presenter: Page;
   let ada: Page;
   let bob: Page;
-  const log: string[] = [];
+  let people: People;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -38,39 +37,26 @@ describe("the presenter console in Chromium", { timeout: 60_000 }, () => {
       github: client("github", "Iv1.podiume2e"),
     });
     fake.server.listen({ onUnhandledRequest: "bypass" });
-    t = await createTestApp({
-      env: {
-        PUBLIC_URL: origin,
-        WEB_CLIENT_DIR: inject("webClientDir"),
-        GOOGLE_CLIENT_ID: fake.google.client.clientId,
-        GOOGLE_CLIENT_SECRET: fake.google.client.clientSecret,
-        GITHUB_CLIENT_ID: fake.github.client.clientId,
-        GITHUB_CLIENT_SECRET: fake.github.client.clientSecret,
-        RATE_LIMIT_IP_MAX: "100000",
-        RATE_LIMIT_SIGN_IN_MAX: "1000",
-        RATE_LIMIT_ACTOR_MAX: "100000",
-        REALTIME_COALESCE_MS: "100",
-      },
+    t = await createBrowserApp(origin, {
+      GOOGLE_CLIENT_ID: fake.google.client.clientId,
+      GOOGLE_CLIENT_SECRET: fake.google.client.clientSecret,
+      GITHUB_CLIENT_ID: fake.github.client.clientId,
+      GITHUB_CLIENT_SECRET: fake.github.client.clientSecret,
     });
     await t.app.listen({ port, host: "127.0.0.1" });
     browser = await launchChromiumBrowser();
-    const page = async (name: string, viewport = { width: 1280, height: 900 }) => {
-      const context = await browser.newContext({ viewport });
-      await context.grantPermissions(["camera", "microphone"], { origin });
-      const opened = await context.newPage();
-      opened.setDefaultTimeout(15_000);
-      opened.on("pageerror", (error) => log.push(`${name} pageerror: ${error.message}`));
-      return opened;
-    };
-    presenter = await page("presenter");
-    ada = await page("ada", { width: 390, height: 844 });
-    bob = await page("bob", { width: 390, height: 844 });
+    people = new People(browser, origin);
+    presenter = await people.person("presenter");
+    ada = await people.person("ada", { width: 390, height: 844 });
+    bob = await people.person("bob", { width: 390, height: 844 });
+  });
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") await people.report();
   });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
     fake?.server.close();
-    expect(log).toEqual([]);
   });
 
   /** The provider's consent page, as the fake provider: approves the request and redirects to the callback. */
@@ -120,16 +106,12 @@ describe("the presenter console in Chromium", { timeout: 60_000 }, () => {
       [ada, "Ada"],
       [bob, "Bob"],
     ] as const) {
-      await page.goto(`${origin}/join/${joinCode}`);
-      await page.getByLabel("Your name").fill(name);
-      await page.getByRole("button", { name: "Join" }).click();
+      await joinByLink(page, origin, joinCode, name);
       await page.getByTestId("screen-video").waitFor({ timeout: 20_000 });
       await until(
-        "the screen decodes",
+        "the screen decodes, and no camera was ever sent",
         async () => {
-          const frames = await page.evaluate(() =>
-            (window as unknown as { podiumViewer: { decoded(): Promise<Decoded> } }).podiumViewer.decoded(),
-          );
+          const frames = await decoded(page);
           return (frames.screen ?? 0) > 3 && frames.camera === undefined;
         },
         20_000,
