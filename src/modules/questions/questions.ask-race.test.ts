@@ -5,6 +5,12 @@ import type { AttendeeActor } from "../auth/actor.js";
 import { createSessionAccess } from "../sessions/session-access.service.js";
 import { createQuestions, type QuestionLimits } from "./questions.service.js";
 
+/** The refusal an ask ends with (its AppError), or its question. */
+const questions = (
+  setup: { questions: ReturnType<typeof createQuestions>; actor: AttendeeActor; sessionId: string },
+  text: string,
+) => setup.questions.ask(setup.actor, setup.sessionId, { text }).catch((error: unknown) => error);
+
 /**
  * An ask reads the session, decides, then writes: the write happens only if the session is still as read (its
  * version), else the ask is decided again on the new state. The limiter runs between the read and the write, so a
@@ -19,7 +25,7 @@ describe("questions: a session changed while a question is being asked", () => {
   });
   afterAll(async () => t?.close());
 
-  const setup = async (change: string) => {
+  const setup = async (change: string, allow = true) => {
     const sessionId = await createSession(t.db.db, {
       userId: host.userId,
       workspaceId: host.personalWorkspaceId,
@@ -30,8 +36,8 @@ describe("questions: a session changed while a question is being asked", () => {
       async allowQuestion() {
         counted += 1;
         // Someone else's edit commits between this ask's read and its write (the first time only).
-        if (counted === 1) await t.db.pool.query(change, [sessionId]);
-        return true;
+        if (counted === 1 && change) await t.db.pool.query(change, [sessionId]);
+        return allow;
       },
       allowVote: async () => true,
     };
@@ -58,7 +64,7 @@ describe("questions: a session changed while a question is being asked", () => {
           [sessionId],
         )
       ).rows[0]!;
-    return { questions, actor, sessionId, stored, published, counted: () => counted };
+    return { questions, actor, sessionId, stored, published, counted: () => counted, t };
   };
 
   it("refuses the question when Q&A was turned off meanwhile, and stores nothing", async () => {
@@ -94,5 +100,28 @@ describe("questions: a session changed while a question is being asked", () => {
       code: "QA_CLOSED",
     });
     expect(await stored()).toEqual({ questions: 0, events: 0 });
+  });
+
+  it("answers the limit's refusal before the text's (screened meanwhile), and counts nothing while Q&A is closed", async () => {
+    const limited = await setup("", false);
+    const first = await questions(limited, "Is the venue accessible by train?");
+    expect(first).toMatchObject({ code: "RATE_LIMITED" });
+    // An empty text and a copy of a stored question are refused for the limit first, as before.
+    await limited.t.db.pool.query(
+      `insert into questions (session_id, author_attendee_id, text) values ($1, $2, 'Is the venue accessible by train?')`,
+      [limited.sessionId, limited.actor.attendeeId],
+    );
+    expect(await questions(limited, "Is the venue accessible by train?")).toMatchObject({
+      code: "RATE_LIMITED",
+    });
+    expect(await questions(limited, "   ")).toMatchObject({ code: "RATE_LIMITED" });
+    const closed = await setup("", true);
+    await closed.t.db.pool.query(
+      `update sessions set settings = jsonb_set(settings, '{qa}', '{"enabled": false}'), version = version + 1
+       where id = $1`,
+      [closed.sessionId],
+    );
+    expect(await questions(closed, "Is anybody there?")).toMatchObject({ code: "QA_CLOSED" });
+    expect(closed.counted()).toBe(0);
   });
 });

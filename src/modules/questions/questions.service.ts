@@ -128,14 +128,23 @@ export function createQuestions(deps: {
         let decided: ReturnType<typeof decideAsk>;
         try {
           assertAskable(context.status, context.settings, input);
-          // Counted once per request, also when the ask is decided again on a newer state of the session.
-          if (!counted && !(await limits.allowQuestion(asker.attendeeId))) {
+          // Counted once per request, also when the ask is decided again on a newer state of the session. The
+          // text is screened while the limiter answers (a Redis round trip); the limit's refusal still comes first.
+          const allowed = counted || limits.allowQuestion(asker.attendeeId);
+          let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
+          try {
+            screened = { decided: decideAsk(input.text, context) };
+          } catch (refusal) {
+            screened = { refused: refusal };
+          }
+          if (!(await allowed)) {
             throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
               headers: { "retry-after": "60" },
             });
           }
           counted = true;
-          decided = decideAsk(input.text, context);
+          if ("refused" in screened) throw screened.refused;
+          decided = screened.decided;
         } catch (error) {
           // A refusal stands only on what is stored now: one made on a remembered context is made again.
           if (fromCache && !(error instanceof AppError && error.code === "RATE_LIMITED")) {
