@@ -181,8 +181,9 @@ export function createSessions(deps: {
       assertSession(actor, "session.update", relations);
       // Allowed but unchanged: the session has ended.
       if (!row) throw sessionEnded();
-      publish({ type: "session.changed", session: sessionState(row) });
-      return view(row);
+      const changed = view(row);
+      publish({ type: "session.changed", session: stateOf(changed) });
+      return changed;
     },
 
     async remove(actor: Actor, sessionId: string): Promise<void> {
@@ -264,6 +265,10 @@ const sessionEnded = () =>
 
 /** What every client of the session may see: the view without its owner, workspace, code and capacity. */
 function sessionState(row: SessionRow): SessionState {
+  return stateOf(view(row));
+}
+
+function stateOf(sessionView: SessionView): SessionState {
   const {
     workspaceId: _workspace,
     ownerId: _owner,
@@ -272,7 +277,7 @@ function sessionState(row: SessionRow): SessionState {
     createdAt: _created,
     updatedAt: _updated,
     ...state
-  } = view(row);
+  } = sessionView;
   return state;
 }
 
