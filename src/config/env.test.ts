@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { projectRoot } from "../lib/paths.js";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./env.js";
@@ -43,6 +45,7 @@ const EVERY_VARIABLE = {
   REALTIME_CONNECTIONS_PER_MINUTE: "90",
   REALTIME_COALESCE_MS: "500",
   METRICS_TOKEN: "metrics-token-0123456789",
+  WEB_CLIENT_DIR: "/srv/podium/web",
   QA_QUESTIONS_PER_MINUTE: "3",
   QA_VOTES_PER_MINUTE: "40",
   QA_EDIT_WINDOW_MS: "30000",
@@ -104,7 +107,7 @@ describe("configuration", () => {
         github: undefined,
         sessionCacheTtlMs: 60_000,
         adminEmails: [],
-        trustedOrigins: ["http://127.0.0.1:3000"],
+        trustedOrigins: ["http://127.0.0.1:3000", "http://localhost:3000"],
       },
       presence: { graceMs: 60_000, sweepIntervalMs: 15_000 },
       rateLimit: { windowMs: 60_000, ipMax: 3000, actorMax: 300, signInMax: 10, joinLookupMax: 120 },
@@ -116,6 +119,7 @@ describe("configuration", () => {
         coalesceMs: 250,
       },
       metricsToken: undefined,
+      webClientDir: join(projectRoot(), "dist", "web"),
       qa: { questionsPerMinute: 5, votesPerMinute: 120, editWindowMs: 120_000 },
       media: {
         stunUrls: [],
@@ -179,6 +183,7 @@ describe("configuration", () => {
         coalesceMs: 500,
       },
       metricsToken: "metrics-token-0123456789",
+      webClientDir: "/srv/podium/web",
       qa: { questionsPerMinute: 3, votesPerMinute: 40, editWindowMs: 30_000 },
       media: {
         stunUrls: ["stun:stun.example.com:3478", "stuns:stun.example.com:5349"],
@@ -191,6 +196,23 @@ describe("configuration", () => {
         qualitySummaryMs: 1000,
       },
     });
+  });
+
+  it("trusts both loopback names in development when PUBLIC_URL is not set, and only PUBLIC_URL otherwise", () => {
+    expect(loadConfig({ PORT: "4000" }).auth.trustedOrigins).toEqual([
+      "http://127.0.0.1:4000",
+      "http://localhost:4000",
+    ]);
+    expect(loadConfig({ HOST: "0.0.0.0", PORT: "4000" }).auth.trustedOrigins).toEqual([
+      "http://localhost:4000",
+      "http://127.0.0.1:4000",
+    ]);
+    expect(loadConfig({ HOST: "10.1.2.3", PORT: "4000" }).auth.trustedOrigins).toEqual([
+      "http://10.1.2.3:4000",
+    ]);
+    expect(loadConfig({ PUBLIC_URL: "http://127.0.0.1:4000" }).auth.trustedOrigins).toEqual([
+      "http://127.0.0.1:4000",
+    ]);
   });
 
   it("derives the public URL from a wildcard or IPv6 listening address", () => {

@@ -308,7 +308,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sessionCacheTtlMs: env.SESSION_CACHE_TTL_MS,
       adminEmails: env.ADMIN_EMAILS.map((email) => email.toLowerCase()),
       trustedOrigins: [
-        ...new Set([new URL(publicUrl).origin, ...env.CORS_ORIGINS.map((o) => new URL(o).origin)]),
+        ...new Set([
+          new URL(publicUrl).origin,
+          ...(env.PUBLIC_URL ? [] : loopbackAliases(publicUrl)),
+          ...env.CORS_ORIGINS.map((o) => new URL(o).origin),
+        ]),
       ],
     },
     presence: { graceMs: env.PRESENCE_GRACE_MS, sweepIntervalMs: env.PRESENCE_SWEEP_INTERVAL_MS },
@@ -353,6 +357,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Where a browser on this machine reaches the server: its own address, or localhost for a wildcard one. */
+/**
+ * Without PUBLIC_URL (development on one machine), the page may be opened as http://localhost:<port> as well as
+ * http://127.0.0.1:<port>: both are this machine, and trusting both spares a newcomer a refused sign-in.
+ */
+function loopbackAliases(publicUrl: string): string[] {
+  const url = new URL(publicUrl);
+  const names = ["127.0.0.1", "localhost"];
+  if (!names.includes(url.hostname)) return [];
+  return names.map((name) => `${url.protocol}//${name}${url.port ? `:${url.port}` : ""}`);
+}
+
 function defaultPublicUrl(host: string, port: number): string {
   const reachable =
     host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
