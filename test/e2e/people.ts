@@ -105,5 +105,5 @@ export async function joinByLink(page: Page, origin: string, joinCode: string, n
   await page.goto(`${origin}/join/${joinCode}`);
   await page.getByLabel("Your name").fill(name);
   await page.getByRole("button", { name: "Join" }).click();
-  await page.getByRole("heading", { name: "Questions" }).waitFor();
+  await page.getByRole("heading", { name: "Questions", exact: true }).waitFor();
 }
