@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { projectRoot } from "../src/lib/paths.js";
+import { sharedForRun } from "./helpers/run-once.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,16 +17,21 @@ declare module "vitest" {
  * (never dist/web, which `npm start` serves), so the browser tests always test the current client.
  */
 export default async function setup(project: TestProject) {
+  const { value, release } = await sharedForRun("web-client", build);
+  project.provide("webClientDir", value);
+  return release;
+}
+
+async function build() {
   const outDir = await mkdtemp(join(tmpdir(), "podium-web-"));
-  const { build } = await import("vite");
+  const vite = await import("vite");
   const previous = process.env.WEB_BUILD_OUT_DIR;
   process.env.WEB_BUILD_OUT_DIR = outDir;
   try {
-    await build({ configFile: join(projectRoot(), "web", "vite.config.ts"), logLevel: "error" });
+    await vite.build({ configFile: join(projectRoot(), "web", "vite.config.ts"), logLevel: "error" });
   } finally {
     if (previous === undefined) delete process.env.WEB_BUILD_OUT_DIR;
     else process.env.WEB_BUILD_OUT_DIR = previous;
   }
-  project.provide("webClientDir", outDir);
-  return () => rm(outDir, { recursive: true, force: true });
+  return { value: outDir, teardown: () => rm(outDir, { recursive: true, force: true }) };
 }

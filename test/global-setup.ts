@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from "../src/db/embedded.js";
 import { migrate } from "../src/db/migrator.js";
 import { adminQuery } from "./helpers/pg-admin.js";
 import { freePort } from "./helpers/ports.js";
+import { sharedForRun } from "./helpers/run-once.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,6 +25,14 @@ declare module "vitest" {
  * embedded PostgreSQL 15 in a temporary folder. A template database is migrated once; test files clone it.
  */
 export default async function setup(project: TestProject) {
+  const { value, release } = await sharedForRun("postgres", prepare);
+  project.provide("pgAdminUrl", value.adminUrl);
+  project.provide("pgTemplate", value.template);
+  project.provide("pgRunPrefix", value.runPrefix);
+  return release;
+}
+
+async function prepare() {
   const runPrefix = `podium_t${process.pid}_`;
   let adminUrl: string;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -65,9 +74,5 @@ export default async function setup(project: TestProject) {
     throw error;
   }
 
-  project.provide("pgAdminUrl", adminUrl);
-  project.provide("pgTemplate", template);
-  project.provide("pgRunPrefix", runPrefix);
-
-  return teardown;
+  return { value: { adminUrl, template, runPrefix }, teardown };
 }
