@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/helpers/app.js";
-import { signIn, trustedOrigin } from "../../test/helpers/actors.js";
+import { createAttendee, createSession, signIn, trustedOrigin } from "../../test/helpers/actors.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/database.js";
 import { rawRequest } from "../../test/helpers/raw-http.js";
 import { createRedis } from "../db/redis.js";
@@ -145,4 +145,73 @@ describe("rate limits in the app", () => {
       expect(statuses).toEqual([200, 200, 200, 200, 429]);
     },
   );
+
+  /** A live session with one attendee, and that attendee's asks from a fresh address. */
+  async function asking(t: TestApp) {
+    const host = await signIn(t.app, t.db.db, "Limit Host");
+    const sessionId = await createSession(t.db.db, {
+      userId: host.userId,
+      workspaceId: host.personalWorkspaceId,
+    });
+    const attendee = await createAttendee(t.app, t.db.db, sessionId, "Eager");
+    const ip = `10.7.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+    const headers = { authorization: `Bearer ${attendee.token}` };
+    const ask = (text: string) =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/sessions/${sessionId}/questions`,
+        remoteAddress: ip,
+        headers,
+        payload: { text },
+      });
+    const stored = async () =>
+      (
+        await t.db.pool.query<{ n: number }>(
+          "select count(*)::int as n from questions where session_id = $1",
+          [sessionId],
+        )
+      ).rows[0]!.n;
+    return {
+      sessionId,
+      ask,
+      stored,
+      list: () => get(t, `/api/sessions/${sessionId}/questions`, ip, headers),
+    };
+  }
+
+  it.each([
+    ["in memory", undefined],
+    ["in Redis", process.env.REDIS_URL],
+  ])(
+    "limits an asking attendee per actor, %s (the question route defers the actor limit)",
+    async (label, url) => {
+      if (label === "in Redis" && !url) return;
+      const t = await app({ RATE_LIMIT_ACTOR_MAX: "2", QA_QUESTIONS_PER_MINUTE: "100" }, { redisUrl: url });
+      const { ask, stored } = await asking(t);
+      expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
+      expect((await ask("Is lunch included in the ticket price?")).statusCode).toBe(201);
+      const limited = await ask("Are the talks being recorded for later?");
+      expect(limited.statusCode, limited.body).toBe(429);
+      expect(limited.json()).toMatchObject({ code: "RATE_LIMITED" });
+      expect(limited.headers["retry-after"]).toBeDefined();
+      expect(limited.headers["ratelimit-remaining"]).toBe("0");
+      expect(await stored()).toBe(2);
+    },
+  );
+
+  it("answers an attendee over its limit with the limit, before the refusal its ask would otherwise get", async () => {
+    const t = await app({ RATE_LIMIT_ACTOR_MAX: "3" });
+    const { sessionId, ask, list, stored } = await asking(t);
+    await t.db.pool.query(
+      "update sessions set status = 'ended', ended_at = now(), version = version + 1 where id = $1",
+      [sessionId],
+    );
+    expect((await ask("Is anyone still listening here?")).json()).toMatchObject({ code: "QA_CLOSED" });
+    expect((await list()).statusCode).toBe(200);
+    expect((await ask("Is anyone still listening here?")).json()).toMatchObject({ code: "QA_CLOSED" });
+    const over = await ask("Is anyone still listening here?");
+    expect(over.statusCode, over.body).toBe(429);
+    expect(over.json()).toMatchObject({ code: "RATE_LIMITED" });
+    expect(await stored()).toBe(0);
+  });
 });

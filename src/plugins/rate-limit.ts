@@ -1,5 +1,5 @@
 import rateLimitPlugin from "@fastify/rate-limit";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/env.js";
@@ -7,6 +7,21 @@ import { AppError } from "../lib/errors.js";
 import { actorId } from "../modules/auth/actor.js";
 import { authPath, isSignInPath } from "./auth.js";
 import { createSlidingWindowStore } from "./rate-limit.store.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * "deferred": the per-actor limit is asked for without waiting, and its answer is `request.actorLimit`, which
+     * the route awaits before any write and before any other refusal (see `settleActorLimit`): a route that asks
+     * Redis again (a limiter of its own) then pays one round trip for both.
+     */
+    actorLimit?: "deferred";
+  }
+  interface FastifyRequest {
+    /** The per-actor limit's answer on routes that defer it: rejects with the 429 when the actor is over it. */
+    actorLimit: Promise<void> | null;
+  }
+}
 
 export interface RateLimitOptions {
   config: Config["rateLimit"];
@@ -48,8 +63,7 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
     store: createSlidingWindowStore({ redis, prefix: "podium:rl-actor:" }),
     skipOnError: true,
   });
-  app.addHook("preHandler", (request, reply, done) => {
-    if (request.actor.kind === "anonymous") return done();
+  const verdict = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     check(request).then((result) => {
       if (result.isAllowed) return done();
       const resetSeconds = Math.max(1, result.ttlInSeconds);
@@ -63,7 +77,33 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
         }),
       );
     }, done);
+  };
+  app.decorateRequest("actorLimit", null);
+  app.addHook("preHandler", (request, reply, done) => {
+    if (request.actor.kind === "anonymous") return done();
+    if (request.routeOptions.config.actorLimit !== "deferred") return verdict(request, reply, done);
+    const answer = new Promise<void>((resolve, reject) =>
+      verdict(request, reply, (error) => (error ? reject(error) : resolve())),
+    );
+    // Awaited by the route; until then a refusal must not count as unhandled.
+    answer.catch(() => undefined);
+    request.actorLimit = answer;
+    done();
   });
+}
+
+/**
+ * On a route that defers the per-actor limit: runs `work` while the limit's answer is on its way, and gives the
+ * limit's refusal precedence over whatever `work` ends with, as if the limit had been checked first. `work` must
+ * itself await `request.actorLimit` before it writes anything (the Q&A service does, beside its own limiter).
+ */
+export async function settleActorLimit<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await request.actorLimit;
+    throw error;
+  }
 }
 
 // The stricter limit guards sign-in against credential stuffing and code guessing.

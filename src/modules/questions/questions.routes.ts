@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError } from "../../lib/errors.js";
 import { problemResponses, validationFailed, withExamples } from "../../plugins/docs.examples.js";
 import { ANY_CREDENTIAL } from "../../plugins/auth.js";
+import { settleActorLimit } from "../../plugins/rate-limit.js";
 import { authenticationRequired } from "../auth/policy.js";
 import { EXAMPLE_SESSION_ID, EXAMPLE_SESSION_PATH } from "../sessions/sessions.examples.js";
 import {
@@ -31,6 +32,7 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
     "/api/sessions/:id/questions",
     {
       preHandler: app.requireActor,
+      config: { actorLimit: "deferred" },
       schema: {
         tags: ["questions"],
         summary: "Ask a question (attendees of the session)",
@@ -66,8 +68,13 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
         },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await questions.ask(request.actor, request.params.id, request.body)),
+    async (request, reply) => {
+      // The per-actor limit answers while the question is decided (one Redis round trip with the asker's own).
+      const asked = await settleActorLimit(request, () =>
+        questions.ask(request.actor, request.params.id, request.body, request.actorLimit),
+      );
+      return reply.code(201).send(asked);
+    },
   );
 
   app.get(

@@ -109,6 +109,8 @@ export function createQuestions(deps: {
       actor: Actor,
       sessionId: string,
       input: { text: string; anonymous?: boolean },
+      /** Must pass before anything is written (the caller's deferred per-actor limit); awaited beside ours. */
+      gate?: Promise<void> | null,
     ): Promise<ViewerQuestion> {
       if (actor.kind !== "attendee") await sessionAccess.authorize(actor, "questions.ask", sessionId);
       // The policy lets attendees of this session alone ask; its attendee branch reads only the token's session.
@@ -130,7 +132,8 @@ export function createQuestions(deps: {
           assertAskable(context.status, context.settings, input);
           // Counted once per request, also when the ask is decided again on a newer state of the session. The
           // text is screened while the limiter answers (a Redis round trip); the limit's refusal still comes first.
-          const allowed = counted || limits.allowQuestion(asker.attendeeId);
+          const allowed =
+            counted || Promise.all([gate, limits.allowQuestion(asker.attendeeId)]).then(([, allow]) => allow);
           let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
           try {
             screened = { decided: decideAsk(input.text, context) };
