@@ -1,4 +1,4 @@
-import type { MediaSetup } from "../../../src/modules/signaling/signaling.schemas";
+import type { LinkRecommendation, MediaSetup } from "../../../src/modules/signaling/signaling.schemas";
 import type { ServerToClientEvents } from "../../../src/realtime/events";
 import { send, type PodiumSocket } from "../lib/socket";
 import { createLink, reportStats, type Link } from "./peer";
@@ -9,11 +9,15 @@ export type StreamRole = "camera" | "screen";
  * The presenter's side of a broadcast: one RTCPeerConnection per attendee, each sending every local stream
  * (camera, screen). The server says whom to connect to (`media:ready`'s peers, then `media:peer`); adding or
  * removing a stream renegotiates every link, each offer announcing which stream is the camera and which the
- * screen. Bandwidth recommendations from the server are applied to each link's video senders.
+ * screen. Bandwidth recommendations from the server are applied to each link's video senders, and again after
+ * every answer: the server sends a recommendation only when it changes, while a renegotiation adds senders (a
+ * screen) and a remade link starts without limits.
  */
 export class Broadcaster {
   private readonly links = new Map<string, Link>();
   private readonly streams = new Map<StreamRole, MediaStream>();
+  /** The last recommendation per attendee peer id, kept while the attendee stays (its link may be remade). */
+  private readonly recommendations = new Map<string, LinkRecommendation>();
   private setup: MediaSetup | null = null;
   private stopStats: (() => void) | null = null;
 
@@ -33,16 +37,26 @@ export class Broadcaster {
     if (reason === "restart" && link) void this.offer(link, true);
     else this.connect(peer.peerId);
   };
-  private readonly onPeerLeft: ServerToClientEvents["media:peer-left"] = ({ peerId }) => this.drop(peerId);
+  private readonly onPeerLeft: ServerToClientEvents["media:peer-left"] = ({ peerId }) => {
+    this.recommendations.delete(peerId);
+    this.drop(peerId);
+  };
   private readonly onDescription: ServerToClientEvents["signal:description"] = ({ from, description }) => {
     const link = this.links.get(from);
-    if (link && description.type === "answer") link.setRemote(description).catch(() => undefined);
+    if (!link || description.type !== "answer") return;
+    link.setRemote(description).then(
+      () => this.applyBandwidth(from),
+      () => undefined,
+    );
   };
   private readonly onCandidate: ServerToClientEvents["signal:candidate"] = ({ from, candidate }) => {
     void this.links.get(from)?.addCandidate(candidate);
   };
   private readonly onBandwidth: ServerToClientEvents["media:bandwidth"] = ({ links }) => {
-    for (const recommendation of links) this.applyBandwidth(recommendation);
+    for (const recommendation of links) {
+      this.recommendations.set(recommendation.peerId, recommendation);
+      this.applyBandwidth(recommendation.peerId);
+    }
   };
 
   /** Goes live for media (again after every reconnection): ICE servers, then a link to every ready attendee. */
@@ -61,13 +75,36 @@ export class Broadcaster {
     return this.setup !== null;
   }
 
+  /** This presenter's peer id for media (from `media:ready`), while live. */
+  get peerId(): string | null {
+    return this.setup?.peerId ?? null;
+  }
+
   stream(role: StreamRole): MediaStream | null {
     return this.streams.get(role) ?? null;
   }
 
-  /** Connection states of the links, by attendee peer id. */
-  states(): Array<{ peerId: string; state: RTCPeerConnectionState }> {
-    return [...this.links.values()].map((link) => ({ peerId: link.peerId, state: link.pc.connectionState }));
+  /**
+   * Connection states of the links, by attendee peer id, with how long each took to connect (from its creation,
+   * when its first offer is made, to its first `connected`; null until then).
+   */
+  states(): Array<{ peerId: string; state: RTCPeerConnectionState; connectMs: number | null }> {
+    return [...this.links.values()].map((link) => ({
+      peerId: link.peerId,
+      state: link.pc.connectionState,
+      connectMs: link.connectedAt === null ? null : link.connectedAt - link.createdAt,
+    }));
+  }
+
+  /** The encoding limits last recommended by the server for this attendee's link (applied to its video). */
+  recommendation(peerId: string): LinkRecommendation | null {
+    return this.recommendations.get(peerId) ?? null;
+  }
+
+  /** Restarts ICE on one link (new ICE credentials, the media unchanged), as when its own side fails. */
+  async restartIce(peerId: string): Promise<void> {
+    const link = this.links.get(peerId);
+    if (link) await this.offer(link, true);
   }
 
   /** Adds (or replaces) a local stream on every link; a screen is announced first (the server may refuse it). */
@@ -100,6 +137,7 @@ export class Broadcaster {
     this.stopStats?.();
     this.stopStats = null;
     for (const peerId of [...this.links.keys()]) this.drop(peerId);
+    this.recommendations.clear();
     for (const role of [...this.streams.keys()]) await this.removeStream(role);
     if (this.setup && this.socket.connected)
       await send(this.socket, "media:leave", {}).catch(() => undefined);
@@ -160,14 +198,10 @@ export class Broadcaster {
     }
   }
 
-  private applyBandwidth(r: {
-    peerId: string;
-    maxBitrateKbps: number;
-    maxHeight: number;
-    maxFramerate: number;
-  }) {
-    const link = this.links.get(r.peerId);
-    if (!link) return;
+  private applyBandwidth(peerId: string): void {
+    const link = this.links.get(peerId);
+    const r = this.recommendations.get(peerId);
+    if (!link || !r) return;
     for (const sender of link.pc.getSenders()) {
       if (!sender.track || sender.track.kind !== "video") continue;
       const parameters = sender.getParameters();
