@@ -116,9 +116,13 @@ export function Room({
   return (
     <>
       <header class="bar">
-        <div>
-          <span class="brand">Podium</span> <span class="muted">·</span>{" "}
-          <strong>{session?.title ?? title}</strong> {session && <StatusBadge status={session.status} />}
+        <div class="row">
+          <span class="brand">Podium</span>
+          <span class="muted" aria-hidden="true">
+            ·
+          </span>
+          <h1 class="bar-title">{session?.title ?? title}</h1>
+          {session && <StatusBadge status={session.status} />}
         </div>
         <div class="muted small" data-testid="attendee-count">
           {board.attendees ? `${board.attendees.count} here` : ""} · you are {credentials.displayName}
@@ -205,9 +209,10 @@ export function Room({
                         >
                           ▲
                         </button>
-                        <span class="tally" data-testid="tally" aria-label={`${q.upvotes} upvotes`}>
+                        <span class="tally" data-testid="tally">
                           {q.upvotes - (qa?.allowDownvotes ? q.downvotes : 0)}
                         </span>
+                        <span class="sr-only">{qa?.allowDownvotes ? "net votes" : "upvotes"}</span>
                         {qa?.allowDownvotes && (
                           <button
                             type="button"

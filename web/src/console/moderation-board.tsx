@@ -29,11 +29,13 @@ export function ModerationBoard({ board }: { board: Board }) {
       act(() => api(`/api/questions/${q.id}/ban-author`, { method: "POST", body: {} }));
   };
   const tally = (q: QuestionView) => (
-    <div class="vote" aria-label={`${q.upvotes} upvotes, ${q.downvotes} downvotes`}>
+    <div class="vote">
       <span class="tally" data-testid="tally">
         {q.upvotes}
       </span>
-      <span class="muted small">votes</span>
+      <span class="muted small">
+        votes<span class="sr-only"> up, {q.downvotes} down</span>
+      </span>
     </div>
   );
   const actions = (q: QuestionView, buttons: Array<[string, () => void, string?]>) => (

@@ -54,7 +54,7 @@ export function QualityPanel({
   quality: QualitySummary | null;
 }) {
   return (
-    <div class="stats" aria-label="Audience and connection quality">
+    <div class="stats" role="group" aria-label="Audience and connection quality">
       <div class="stat">
         <b data-testid="attendee-count">{attendees ?? "–"}</b>attendees here
       </div>
