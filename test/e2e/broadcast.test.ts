@@ -90,23 +90,20 @@ describe("broadcast in Chromium", { timeout: 180_000 }, () => {
     return (await response.json()) as { rejoined: boolean; attendee: { id: string; peerId: string } };
   };
 
-  /** The presenter peer the server has on this attendee's link, and both ends' states. */
-  const linkOf = async (peerId: string) => {
-    const { rows } = await t.db.pool.query<{
-      presenter: string | null;
-      attendee: string;
-      presenter_s: string;
-    }>(
-      `select ml.presenter_peer_id as presenter, ml.attendee_state as attendee, ml.presenter_state as presenter_s
+  /** The presenter peer the server has on this attendee's link (the current attempt's). */
+  const serverPresenterOf = async (peerId: string) => {
+    const { rows } = await t.db.pool.query<{ presenter: string | null }>(
+      `select ml.presenter_peer_id as presenter
        from media_links ml join attendees a on a.id = ml.attendee_id where a.peer_id = $1`,
       [peerId],
     );
-    return rows[0];
+    return rows[0]?.presenter ?? null;
   };
 
   /**
-   * Waits until the attendee decodes `role` over a link to the current presenter (both ends of its link
-   * connected, the server's link to that presenter); for the camera, notes the presenter's time to connect.
+   * Waits until the attendee decodes `role` over a link to the current presenter (the attendee's end connected
+   * and decoding, the presenter's end connected, the server's link attempt with that presenter); for the camera,
+   * notes the presenter's time to connect.
    */
   const decodes = async (
     presenter: Page,
@@ -122,9 +119,8 @@ describe("broadcast in Chromium", { timeout: 180_000 }, () => {
     let connectMs: number | null = null;
     await poll(`${attendee.peerId}'s link from ${presenterPeer} connected at both ends`, async () => {
       const link = (await links(presenter)).find((l) => l.peerId === attendee.peerId);
-      const server = await linkOf(attendee.peerId);
       connectMs = link?.state === "connected" ? link.connectMs : null;
-      return connectMs !== null && server?.presenter === presenterPeer;
+      return connectMs !== null && (await serverPresenterOf(attendee.peerId)) === presenterPeer;
     });
     if (role === "camera") browserConnectMs.push(connectMs!);
   };
