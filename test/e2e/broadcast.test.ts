@@ -226,7 +226,12 @@ describe("broadcast in Chromium", { timeout: 180_000 }, () => {
     await poll("the presenter dropped the link", async () =>
       (await links(presenter)).every((l) => l.peerId !== leaving.peerId),
     );
-    const back = await join(leaving.page, joinCode, leaving.name);
+    // Opening the link again, the page rejoins by itself with the token it kept: no form, the same attendee.
+    const answered = leaving.page.waitForResponse((r) => r.url().includes("/api/attendee/join/"));
+    await leaving.page.goto(`${origin}/join/${joinCode}`);
+    await leaving.page.getByRole("heading", { name: "Questions", exact: true }).waitFor();
+    const back = (await (await answered).json()) as { rejoined: boolean; attendee: { peerId: string } };
+    expect(await leaving.page.getByLabel("Your name").count()).toBe(0);
     expect(back).toMatchObject({ rejoined: true, attendee: { peerId: leaving.peerId } });
     await decodes(presenter, leaving, "camera");
 

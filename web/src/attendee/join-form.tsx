@@ -27,6 +27,18 @@ export async function joinSession(
   return credentials;
 }
 
+/**
+ * Back into the room without the form, when this browser already holds a token for the session behind `code`
+ * (a reload, a link opened again): rejoins as the same attendee, with the name it had. Null when there is none.
+ */
+export async function resumeJoin(code: string): Promise<{ credentials: Credentials; title: string } | null> {
+  const session = await api<PublicSessionView>(`/api/join/${encodeURIComponent(code.trim())}`);
+  const previous = loadCredentials(session.sessionId);
+  if (!previous) return null;
+  const credentials = await joinSession(session.sessionId, previous.displayName, previous);
+  return { credentials, title: session.title };
+}
+
 export function JoinForm({
   initialCode,
   notice,
