@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { PublicSessionView } from "../../../src/modules/sessions/sessions.schemas";
 import type { JoinResult } from "../../../src/modules/attendees/attendees.join";
 import { api, describe } from "../lib/api";
-import { Alert } from "../ui/components";
+import { Alert, TextField } from "../ui/components";
 import { loadCredentials, saveCredentials, type Credentials } from "./credentials";
 
 /** Joins with a name; a token kept from before is sent along, so this browser rejoins as the same attendee. */
@@ -86,32 +86,28 @@ export function JoinForm({
         <p id="join-help" class="muted">
           Enter the code the presenter shows and the name others will see next to your questions.
         </p>
-        <div>
-          <label for="join-code">Session code</label>
-          <input
-            id="join-code"
-            name="code"
-            autocomplete="off"
-            autocapitalize="characters"
-            spellcheck={false}
-            required
-            maxLength={12}
-            value={code}
-            onInput={(e) => setCode((e.target as HTMLInputElement).value.toUpperCase())}
-          />
-        </div>
-        <div>
-          <label for="join-name">Your name</label>
-          <input
-            id="join-name"
-            name="name"
-            autocomplete="name"
-            required
-            maxLength={80}
-            value={name}
-            onInput={(e) => setName((e.target as HTMLInputElement).value)}
-          />
-        </div>
+        <TextField
+          id="join-code"
+          label="Session code"
+          value={code}
+          onValue={(v) => setCode(v.toUpperCase())}
+          name="code"
+          autocomplete="off"
+          autocapitalize="characters"
+          spellcheck={false}
+          required
+          maxLength={12}
+        />
+        <TextField
+          id="join-name"
+          label="Your name"
+          value={name}
+          onValue={setName}
+          name="name"
+          autocomplete="name"
+          required
+          maxLength={80}
+        />
         <Alert message={error} />
         <button type="submit" disabled={busy}>
           {busy ? "Joining…" : "Join"}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { SessionView } from "../../../src/modules/sessions/sessions.schemas";
 import { describe } from "../lib/api";
-import { Alert } from "../ui/components";
+import { Alert, TextField } from "../ui/components";
 
 export interface SessionFields {
   title: string;
@@ -75,16 +75,7 @@ export function SessionForm({
 
   return (
     <form class="stack" onSubmit={submit}>
-      <div>
-        <label for={`${id}-title`}>Title</label>
-        <input
-          id={`${id}-title`}
-          required
-          maxLength={200}
-          value={title}
-          onInput={(e) => setTitle((e.target as HTMLInputElement).value)}
-        />
-      </div>
+      <TextField id={`${id}-title`} label="Title" value={title} onValue={setTitle} required maxLength={200} />
       <div>
         <label for={`${id}-description`}>Description</label>
         <textarea
@@ -94,18 +85,16 @@ export function SessionForm({
           onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)}
         />
       </div>
-      <div>
-        <label for={`${id}-capacity`}>Capacity (attendees)</label>
-        <input
-          id={`${id}-capacity`}
-          type="number"
-          min={1}
-          max={100000}
-          required
-          value={capacity}
-          onInput={(e) => setCapacity((e.target as HTMLInputElement).value)}
-        />
-      </div>
+      <TextField
+        id={`${id}-capacity`}
+        label="Capacity (attendees)"
+        type="number"
+        min={1}
+        max={100000}
+        required
+        value={capacity}
+        onValue={setCapacity}
+      />
       <fieldset>
         <legend>Q&amp;A</legend>
         <div class="stack">

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SignInMethods } from "../../../src/modules/auth/sign-in-methods.routes";
 import { api, describe } from "../lib/api";
-import { Alert } from "../ui/components";
+import { Alert, TextField } from "../ui/components";
 
 const PROVIDER_NAMES = { google: "Google", github: "GitHub" } as const;
 
@@ -58,28 +58,24 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
               No sign-in provider is configured, so this server lets you in with a name and an email. It does
               not exist in production.
             </p>
-            <div>
-              <label for="dev-name">Name</label>
-              <input
-                id="dev-name"
-                autocomplete="name"
-                required
-                maxLength={80}
-                value={name}
-                onInput={(e) => setName((e.target as HTMLInputElement).value)}
-              />
-            </div>
-            <div>
-              <label for="dev-email">Email</label>
-              <input
-                id="dev-email"
-                type="email"
-                autocomplete="email"
-                required
-                value={email}
-                onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
-              />
-            </div>
+            <TextField
+              id="dev-name"
+              label="Name"
+              value={name}
+              onValue={setName}
+              autocomplete="name"
+              required
+              maxLength={80}
+            />
+            <TextField
+              id="dev-email"
+              label="Email"
+              value={email}
+              onValue={setEmail}
+              type="email"
+              autocomplete="email"
+              required
+            />
             <button type="submit">Sign in</button>
           </form>
         )}

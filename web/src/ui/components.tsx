@@ -1,4 +1,4 @@
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { QuestionView } from "../../../src/lib/domain-events";
 
@@ -77,4 +77,30 @@ export function QuestionCard({
 
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge ${status}`}>{status}</span>;
+}
+
+/** A labelled text input: the label names it for screen readers, and the value flows through `onValue`. */
+export function TextField({
+  id,
+  label,
+  value,
+  onValue,
+  ...input
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onValue: (value: string) => void;
+} & Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onInput">) {
+  return (
+    <div>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        value={value}
+        onInput={(e) => onValue((e.target as HTMLInputElement).value)}
+        {...input}
+      />
+    </div>
+  );
 }
