@@ -1,5 +1,16 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Run after the others, one file at a time: the browser tests (several Chromium pages with live video each) and
+ * the load tests (1,000 concurrent joins, 1,000 concurrent votes). Beside each other, or beside three other test
+ * files, on a 2-core machine they starve PostgreSQL of CPU and get 503s that say nothing about the code.
+ */
+const ALONE = [
+  "test/e2e/**/*.test.ts",
+  "src/modules/attendees/seats.test.ts",
+  "src/modules/questions/questions.votes.test.ts",
+];
+
 export default defineConfig({
   test: {
     // One PostgreSQL (and one build of the browser client) for the whole run, shared by both projects below.
@@ -18,17 +29,15 @@ export default defineConfig({
         test: {
           name: "server",
           include: ["src/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts", "web/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ALONE,
           sequence: { groupOrder: 0 },
         },
       },
       {
-        // The browser tests run after the others, one file at a time: each drives several Chromium pages with
-        // live video, and beside the load tests (1,000 concurrent joins or votes) on 2 cores both would starve.
         extends: true,
         test: {
-          name: "browser",
-          include: ["test/e2e/**/*.test.ts"],
+          name: "alone",
+          include: ALONE,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
