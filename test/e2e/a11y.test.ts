@@ -1,19 +1,18 @@
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAttendee } from "../helpers/actors.js";
 import type { TestApp } from "../helpers/app.js";
-import { freePort } from "../helpers/ports.js";
 import { until } from "../helpers/sockets.js";
-import { launchChromiumBrowser } from "./browser.js";
 import {
-  createBrowserApp,
   createSessionInConsole,
   decoded,
   goLive,
   joinByLink,
-  People,
+  browserStage,
+  type People,
   signInPresenter,
+  tallyShows,
 } from "./people.js";
 
 /** WCAG 2.0 and 2.1, levels A and AA, and axe's best practices (landmarks, heading order, …). */
@@ -118,7 +117,6 @@ async function tabTo(page: Page, target: string, limit = 25): Promise<string[]> 
 describe("accessibility of every page", { timeout: 120_000 }, () => {
   let t: TestApp;
   let origin: string;
-  let browser: Browser;
   let people: People;
   let presenter: Page;
   let ada: Page;
@@ -128,22 +126,11 @@ describe("accessibility of every page", { timeout: 120_000 }, () => {
   const adaQuestion = "How do you test with screen readers?";
   const bobQuestion = "Which contrast ratio do you aim for?";
 
+  const stage = browserStage();
   beforeAll(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    t = await createBrowserApp(origin);
-    await t.app.listen({ port, host: "127.0.0.1" });
-    browser = await launchChromiumBrowser();
-    people = new People(browser, origin);
+    ({ t, origin, people } = stage);
     presenter = await people.person("presenter");
     ada = await people.person("ada", { width: 390, height: 844 });
-  });
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail") await people.report();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
 
   it("console: sign-in", async () => {
@@ -265,16 +252,7 @@ describe("accessibility of every page", { timeout: 120_000 }, () => {
     expect(await upvote.getAttribute("aria-pressed")).toBe("false");
     await kim.keyboard.press("Space");
     await until("the vote is pressed", async () => (await upvote.getAttribute("aria-pressed")) === "true");
-    await until(
-      "the tally shows the vote",
-      async () =>
-        (await kim
-          .getByTestId("question")
-          .filter({ hasText: bobQuestion })
-          .getByTestId("tally")
-          .textContent()) === "1",
-      10_000,
-    );
+    await tallyShows(kim, bobQuestion, "1");
     // The focus stayed on the button pressed.
     expect(await focused(kim)).toBe(`button "Upvote: ${bobQuestion}"`);
     expect(await kim.getByText(question).count()).toBeGreaterThan(0);

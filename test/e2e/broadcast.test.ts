@@ -1,15 +1,13 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.js";
-import { freePort } from "../helpers/ports.js";
 import { until } from "../helpers/sockets.js";
-import { launchChromiumBrowser } from "./browser.js";
 import {
-  createBrowserApp,
   createSessionInConsole,
   decoded,
   joinByLink,
-  People,
+  browserStage,
+  type People,
   signInPresenter,
   type Decoded,
 } from "./people.js";
@@ -32,7 +30,7 @@ interface Hooks {
   podiumViewer?: ViewerHook;
 }
 const presenterPeerId = (page: Page) =>
-  page.evaluate(() => (globalThis as unknown as Hooks).podiumBroadcaster.peerId);
+  page.evaluate(() => (globalThis as unknown as Partial<Hooks>).podiumBroadcaster?.peerId ?? null);
 const links = (page: Page) =>
   page.evaluate(() => (globalThis as unknown as Hooks).podiumBroadcaster.states());
 const viewerState = (page: Page) =>
@@ -61,24 +59,12 @@ const poll = (what: string, condition: () => Promise<boolean>, timeoutMs = 30_00
 describe("broadcast in Chromium", { timeout: 180_000 }, () => {
   let t: TestApp;
   let origin: string;
-  let browser: Browser;
   let people: People;
   const browserConnectMs: number[] = [];
 
+  const stage = browserStage();
   beforeAll(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    t = await createBrowserApp(origin);
-    await t.app.listen({ port, host: "127.0.0.1" });
-    browser = await launchChromiumBrowser();
-    people = new People(browser, origin);
-  });
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail") await people.report();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    ({ t, origin, people } = stage);
   });
 
   /** Joins by link; resolves with what the join answered (the attendee's peer id, whether it came back). */
@@ -110,7 +96,12 @@ describe("broadcast in Chromium", { timeout: 180_000 }, () => {
     attendee: { page: Page; peerId: string },
     role: "camera" | "screen",
   ) => {
-    const presenterPeer = await presenterPeerId(presenter);
+    // The console knows its peer id once the server answered media:ready, a moment after the click.
+    let presenterPeer: string | null = null;
+    await poll(
+      "the presenter's media is ready",
+      async () => (presenterPeer = await presenterPeerId(presenter)) !== null,
+    );
     expect(presenterPeer).toMatch(/^p[0-9a-f]{31}$/);
     await poll(`${attendee.peerId} decodes the ${role}`, async () => {
       const [state, seen] = await Promise.all([viewerState(attendee.page), decoded(attendee.page)]);

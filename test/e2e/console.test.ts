@@ -1,12 +1,9 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../helpers/app.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { person } from "../helpers/oauth-flow.js";
 import { createFakeProviders, type FakeProviders } from "../helpers/oauth-providers.js";
-import { freePort } from "../helpers/ports.js";
 import { until } from "../helpers/sockets.js";
-import { launchChromiumBrowser } from "./browser.js";
-import { createBrowserApp, decoded, joinByLink, People } from "./people.js";
+import { browserStage, decoded, joinByLink } from "./people.js";
 
 /**
  * The presenter console beyond the main story (story.test.ts): signing in with Google and GitHub from its
@@ -15,18 +12,14 @@ import { createBrowserApp, decoded, joinByLink, People } from "./people.js";
  * (approve, pin, dismiss, ban), editing a live session, and a broadcast of the screen alone, without a camera.
  */
 describe("the presenter console in Chromium", { timeout: 60_000 }, () => {
-  let t: TestApp;
   let origin: string;
   let fake: FakeProviders;
   let browser: Browser;
   let presenter: Page;
   let ada: Page;
   let bob: Page;
-  let people: People;
 
-  beforeAll(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
+  const stage = browserStage(async (origin) => {
     const client = (provider: string, clientId: string) => ({
       clientId,
       clientSecret: `${provider}-secret`,
@@ -37,27 +30,20 @@ describe("the presenter console in Chromium", { timeout: 60_000 }, () => {
       github: client("github", "Iv1.podiume2e"),
     });
     fake.server.listen({ onUnhandledRequest: "bypass" });
-    t = await createBrowserApp(origin, {
+    return {
       GOOGLE_CLIENT_ID: fake.google.client.clientId,
       GOOGLE_CLIENT_SECRET: fake.google.client.clientSecret,
       GITHUB_CLIENT_ID: fake.github.client.clientId,
       GITHUB_CLIENT_SECRET: fake.github.client.clientSecret,
-    });
-    await t.app.listen({ port, host: "127.0.0.1" });
-    browser = await launchChromiumBrowser();
-    people = new People(browser, origin);
-    presenter = await people.person("presenter");
-    ada = await people.person("ada", { width: 390, height: 844 });
-    bob = await people.person("bob", { width: 390, height: 844 });
+    };
   });
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail") await people.report();
+  beforeAll(async () => {
+    ({ origin, browser } = stage);
+    presenter = await stage.people.person("presenter");
+    ada = await stage.people.person("ada", { width: 390, height: 844 });
+    bob = await stage.people.person("bob", { width: 390, height: 844 });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    fake?.server.close();
-  });
+  afterAll(() => fake?.server.close());
 
   /** The provider's consent page, as the fake provider: approves the request and redirects to the callback. */
   const consentAs = async (page: Page, provider: "google" | "github", name: string) => {

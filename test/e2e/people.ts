@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { expect, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { projectRoot } from "../../src/lib/paths.js";
 import { createTestApp, type TestApp } from "../helpers/app.js";
+import { freePort } from "../helpers/ports.js";
+import { until } from "../helpers/sockets.js";
+import { launchChromiumBrowser } from "./browser.js";
 
 /** Where the pages' screenshots are kept (CI artifacts; test-results/ is not committed). */
 export const SCREENSHOTS = join(projectRoot(), "test-results", "e2e");
@@ -106,4 +109,42 @@ export async function joinByLink(page: Page, origin: string, joinCode: string, n
   await page.getByLabel("Your name").fill(name);
   await page.getByRole("button", { name: "Join" }).click();
   await page.getByRole("heading", { name: "Questions", exact: true }).waitFor();
+}
+
+/**
+ * The stage most browser tests share, set up inside a describe: the app listening on a free port of its own
+ * (`env(origin)` adds to its environment), one Chromium, and the people in it; a failed step prints what the
+ * pages said and photographs them; all closed after. The fields are filled before the first test runs.
+ */
+export function browserStage(
+  env: (origin: string) => Record<string, string> | Promise<Record<string, string>> = () => ({}),
+) {
+  const stage = {} as { t: TestApp; origin: string; browser: Browser; people: People };
+  beforeAll(async () => {
+    const port = await freePort();
+    stage.origin = `http://127.0.0.1:${port}`;
+    stage.t = await createBrowserApp(stage.origin, await env(stage.origin));
+    await stage.t.app.listen({ port, host: "127.0.0.1" });
+    stage.browser = await launchChromiumBrowser();
+    stage.people = new People(stage.browser, stage.origin);
+  });
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") await stage.people?.report();
+  });
+  afterAll(async () => {
+    await stage.browser?.close();
+    await stage.t?.close();
+  });
+  return stage;
+}
+
+/** Waits until the question with this text shows `tally` on the page. */
+export function tallyShows(page: Page, text: string, tally: string): Promise<void> {
+  return until(
+    `the tally of "${text}" shows ${tally}`,
+    async () =>
+      (await page.getByTestId("question").filter({ hasText: text }).getByTestId("tally").textContent()) ===
+      tally,
+    10_000,
+  );
 }

@@ -14,6 +14,7 @@ import {
   joinByLink,
   People,
   signInPresenter,
+  tallyShows,
 } from "./people.js";
 
 interface StoredCredentials {
@@ -233,16 +234,7 @@ describe("an attendee recovers by itself from a dropped connection", { timeout: 
     const upvote = ada.getByRole("button", { name: `Upvote: ${question}` });
     await upvote.click();
     await until("the vote is pressed", async () => (await upvote.getAttribute("aria-pressed")) === "true");
-    await until(
-      "the tally shows the vote",
-      async () =>
-        (await ada
-          .getByTestId("question")
-          .filter({ hasText: question })
-          .getByTestId("tally")
-          .textContent()) === "1",
-      10_000,
-    );
+    await tallyShows(ada, question, "1");
     const { rows } = await t.db.pool.query<{ attendee_id: string; value: number }>(
       "select v.attendee_id, v.value from question_votes v join questions q on q.id = v.question_id where q.session_id = $1",
       [sessionId],

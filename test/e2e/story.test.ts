@@ -1,12 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.js";
-import { freePort } from "../helpers/ports.js";
 import { until } from "../helpers/sockets.js";
-import { launchChromiumBrowser } from "./browser.js";
-import { createBrowserApp, decoded, People, SCREENSHOTS } from "./people.js";
+import { browserStage, decoded, type People, SCREENSHOTS, tallyShows } from "./people.js";
 
 /**
  * Issue 8, point 5: the whole story in Debian's Chromium, through the pages the server itself serves (the
@@ -19,7 +17,6 @@ import { createBrowserApp, decoded, People, SCREENSHOTS } from "./people.js";
 describe("the whole story in Chromium", { timeout: 60_000 }, () => {
   let t: TestApp;
   let origin: string;
-  let browser: Browser;
   let presenter: Page;
   let ada: Page;
   let bob: Page;
@@ -28,26 +25,14 @@ describe("the whole story in Chromium", { timeout: 60_000 }, () => {
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
+  const stage = browserStage();
   beforeAll(async () => {
+    ({ t, origin, people } = stage);
     await mkdir(SCREENSHOTS, { recursive: true });
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    t = await createBrowserApp(origin);
-    await t.app.listen({ port, host: "127.0.0.1" });
-    browser = await launchChromiumBrowser();
-    people = new People(browser, origin);
     presenter = await people.person("presenter");
     // Attendees on phone-width screens: the page must work there.
     ada = await people.person("ada", { width: 390, height: 844 });
     bob = await people.person("bob", { width: 390, height: 844 });
-  });
-  // A failed step shows what the pages said and looked like.
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail") await people.report();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
 
   it("the presenter signs in, creates a session and goes live", async () => {
@@ -118,14 +103,7 @@ describe("the whole story in Chromium", { timeout: 60_000 }, () => {
     await until("B's vote is pressed", async () => (await upvote.getAttribute("aria-pressed")) === "true");
     // A cannot vote for its own question.
     expect(await ada.getByRole("button", { name: `Upvote: ${text}` }).isDisabled()).toBe(true);
-    for (const page of [presenter, ada, bob]) {
-      const question = page.getByTestId("question").filter({ hasText: text });
-      await until(
-        "the tally shows the vote",
-        async () => (await question.getByTestId("tally").textContent()) === "1",
-        10_000,
-      );
-    }
+    for (const page of [presenter, ada, bob]) await tallyShows(page, text, "1");
     await shot(bob, "04-attendee-question-voted");
     await shot(presenter, "05-presenter-live-board");
   });
