@@ -12,7 +12,6 @@ import { assertAskable, decideAsk, screenText } from "./questions.screening.js";
 import { createAskContexts, type AskContextEntry, type AskContexts } from "./questions.ask-context.js";
 import { createQuestionBoard, view, type ViewerQuestion } from "./questions.board.js";
 import {
-  castVoteIfAllowed,
   countQuestionsOf,
   deleteQuestion,
   findQuestion,
@@ -21,6 +20,7 @@ import {
   updateQuestion,
   type QuestionRow,
 } from "./questions.repository.js";
+import { castVoteIfAllowed } from "./questions.votes.repository.js";
 import type { QuestionTallies } from "./questions.tallies.js";
 
 /** How many recent questions a new one is compared with for duplicates. */

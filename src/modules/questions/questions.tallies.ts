@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Database } from "../../db/client.js";
 import { ignoreEvents, type Publish, type QuestionTally } from "../../lib/domain-events.js";
-import { lockAndCountVotes, writeTallies } from "./questions.repository.js";
+import { lockAndCountVotes, writeTallies } from "./questions.votes.repository.js";
 import { wilsonLowerBound } from "./ranking.js";
 
 export interface QuestionTallies {

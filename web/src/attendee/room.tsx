@@ -135,7 +135,7 @@ export function Room({
           {camera ? (
             <Video stream={camera.stream} label="Presenter's camera" testId="camera-video" />
           ) : (
-            <div class="placeholder" data-testid="no-video">
+            <div class="video-waiting" data-testid="no-video">
               {session?.status === "live"
                 ? "Waiting for the presenter's video…"
                 : "The session has not started yet."}

@@ -133,7 +133,7 @@ export function SessionConsole({ sessionId }: { sessionId: string }) {
               {camera ? (
                 <Video stream={camera} label="Your camera" testId="local-camera" />
               ) : (
-                <div class="placeholder">{broadcaster.live ? "Camera off" : "Not broadcasting"}</div>
+                <div class="video-waiting">{broadcaster.live ? "Camera off" : "Not broadcasting"}</div>
               )}
             </div>
             {status === "ended" ? (
