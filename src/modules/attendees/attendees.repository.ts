@@ -192,11 +192,14 @@ export async function findPeerId(db: Executor, attendeeId: string): Promise<stri
   return row?.peerId ?? null;
 }
 
-/** Refreshes the last sign of life of these attendees while they are present (no status change, no event). */
+/**
+ * Refreshes the last sign of life of these attendees while they are present (no status change, no event). The
+ * ids go as one array parameter: an instance holds thousands of sockets, and one parameter per id would cost a
+ * query built and planned afresh each time and fail past the protocol's 65,535 parameters.
+ */
 export async function touchAttendees(db: Executor, attendeeIds: string[]): Promise<void> {
   if (attendeeIds.length === 0) return;
-  await db
-    .update(attendees)
-    .set({ lastSeenAt: sql`now()` })
-    .where(and(inArray(attendees.id, attendeeIds), inArray(attendees.status, ["connected", "reconnecting"])));
+  await db.execute(sql`
+    update attendees set last_seen_at = now()
+    where id = any(${sql.param(attendeeIds)}::uuid[]) and status in ('connected', 'reconnecting')`);
 }

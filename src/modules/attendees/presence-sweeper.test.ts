@@ -2,6 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
 import { createAttendee, createSession, signIn } from "../../../test/helpers/actors.js";
+import { randomUUID } from "node:crypto";
+import { touchAttendees } from "./attendees.repository.js";
 import { sweepPresence } from "./presence-sweeper.js";
 
 describe("presence sweep", () => {
@@ -49,6 +51,25 @@ describe("presence sweep", () => {
       [silent],
     );
     expect(rows).toEqual([{ actor_type: "system", to: "disconnected" }]);
+  });
+
+  it("keep-alive refreshes the present attendees it names, past the protocol's 65,535 parameters", async () => {
+    const connected = await silentFor(5);
+    const reconnecting = await silentFor(5, "reconnecting");
+    const left = await silentFor(5, "left");
+    const unnamed = await silentFor(5);
+    // One instance's sockets: far more ids than one statement could carry as separate parameters.
+    const strangers = Array.from({ length: 70_000 }, () => randomUUID());
+    await touchAttendees(t.db.db, [...strangers, connected, reconnecting, left]);
+    const { rows } = await t.db.pool.query<{ id: string; fresh: boolean }>(
+      "select id, last_seen_at > now() - interval '1 minute' as fresh from attendees where id = any($1::uuid[])",
+      [[connected, reconnecting, left, unnamed]],
+    );
+    const fresh = Object.fromEntries(rows.map((row) => [row.id, row.fresh]));
+    expect(fresh).toEqual({ [connected]: true, [reconnecting]: true, [left]: false, [unnamed]: false });
+    expect(await sweepOnce(60_000)).toBeGreaterThanOrEqual(0);
+    expect(await statusOf(connected)).toBe("connected");
+    expect(await statusOf(unnamed)).toBe("disconnected");
   });
 
   it("runs on one instance at a time: a sweep finding the lock taken skips its round", async () => {
