@@ -243,29 +243,65 @@ export function normalizeQuestion(text: string): string {
 }
 
 /**
- * The words of a question already on the board, remembered: every new question is compared with the same few
- * hundred recent ones, and splitting them again each time was most of the comparison's cost (0.65 ms for 500).
- * Bounded; the oldest entries go first.
+ * Words as small integers: each distinct word gets the next number the first time a question on the board uses
+ * it. Comparing two questions is then a merge of two sorted number arrays, with no map to fill or look up per
+ * pair; a submission is compared with the same few hundred recent questions every time.
  */
-const candidateWords = new Map<string, readonly string[]>();
-const CANDIDATE_WORDS_MAX = 20_000;
+const wordIds = new Map<string, number>();
+/** A soft bound: checked between calls, so one call may pass it by the words of its texts. */
+const WORD_IDS_MAX = 500_000;
 
-function wordsOf(text: string): readonly string[] {
-  let words = candidateWords.get(text);
-  if (words === undefined) {
-    words = questionWords(text);
-    if (candidateWords.size >= CANDIDATE_WORDS_MAX) {
-      candidateWords.delete(candidateWords.keys().next().value!);
-    }
-    candidateWords.set(text, words);
-  }
-  return words;
+/** A question already on the board, prepared once: its normalized text and its word ids, sorted. */
+interface Candidate {
+  normalized: string;
+  ids: Int32Array;
 }
 
-function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
+/** Bounded; the oldest entries go first. Splitting the same texts again each time was most of the cost. */
+const candidates = new Map<string, Candidate>();
+const CANDIDATES_MAX = 20_000;
+
+function sortedIds(words: readonly string[], intern: boolean): Int32Array {
+  const ids = new Int32Array(words.length);
+  for (let i = 0; i < words.length; i += 1) {
+    let id = wordIds.get(words[i]!);
+    if (id === undefined) {
+      if (intern) wordIds.set(words[i]!, (id = wordIds.size));
+      // A word no question on the board has: it can match nothing, each occurrence its own number.
+      else id = -1 - i;
+    }
+    ids[i] = id;
+  }
+  return ids.sort();
+}
+
+function candidateOf(text: string): Candidate {
+  let candidate = candidates.get(text);
+  if (candidate === undefined) {
+    const words = questionWords(text);
+    candidate = { normalized: words.join(" "), ids: sortedIds(words, true) };
+    if (candidates.size >= CANDIDATES_MAX) candidates.delete(candidates.keys().next().value!);
+    candidates.set(text, candidate);
+  }
+  return candidate;
+}
+
+/** How many words two questions share, counted as multisets (a word twice in both counts twice). */
+function sharedWords(a: Int32Array, b: Int32Array): number {
+  let shared = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      shared += 1;
+      i += 1;
+      j += 1;
+    } else if (x < y) i += 1;
+    else j += 1;
+  }
+  return shared;
 }
 
 /**
@@ -280,7 +316,7 @@ function sameWords(a: readonly string[], b: readonly string[]): boolean {
  * "learn Go"); raise the threshold to be stricter. Under MIN_WORDS_FOR_SIMILARITY words on either side, only an
  * exact match counts ("Why?" vs "How?"). Ties go to the earlier entry of `existing`; an exact match wins at once.
  *
- * Cost: one pass over the words of `text` and of each existing question (each normalized once per call).
+ * Cost: one merge of two sorted word-id arrays per existing question (each prepared once, then remembered).
  */
 export function findDuplicate(
   text: string,
@@ -292,34 +328,29 @@ export function findDuplicate(
   const words = questionWords(text);
   if (words.length === 0) return null; // nothing left to compare: "???" is no copy of "!!!"
   const compareWords = words.length >= MIN_WORDS_FOR_SIMILARITY;
-  const counts = new Map<string, number>();
-  for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const normalized = words.join(" ");
+  if (wordIds.size >= WORD_IDS_MAX) {
+    // The numbering starts over (between two calls: one call's numbers all come from the same numbering).
+    wordIds.clear();
+    candidates.clear();
+  }
+  const prepared = existing.map((question) => candidateOf(question.text));
+  // After the board's questions: every word one of them has has its number by now.
+  const ids = compareWords ? sortedIds(words, false) : null;
 
-  const used = new Map<string, number>();
   let best: { id: string; similarity: number } | null = null;
-  for (const candidate of existing) {
-    const otherWords = wordsOf(candidate.text);
-    if (sameWords(words, otherWords)) return { id: candidate.id, similarity: 1 };
-    if (!compareWords || otherWords.length < MIN_WORDS_FOR_SIMILARITY) continue;
-    const total = words.length + otherWords.length;
+  for (let k = 0; k < prepared.length; k += 1) {
+    const other = prepared[k]!;
+    if (other.normalized === normalized) return { id: existing[k]!.id, similarity: 1 };
+    const otherLength = other.ids.length;
+    if (ids === null || otherLength < MIN_WORDS_FOR_SIMILARITY) continue;
+    const total = words.length + otherLength;
     // Even sharing every word of the shorter question, this one cannot reach the threshold or beat the best.
-    const ceiling = (2 * Math.min(words.length, otherWords.length)) / total;
+    const ceiling = (2 * Math.min(words.length, otherLength)) / total;
     if (ceiling < threshold || (best !== null && ceiling <= best.similarity)) continue;
-
-    used.clear();
-    let shared = 0;
-    for (const word of otherWords) {
-      const available = counts.get(word);
-      if (available === undefined) continue;
-      const taken = used.get(word) ?? 0;
-      if (taken < available) {
-        shared += 1;
-        used.set(word, taken + 1);
-      }
-    }
-    const similarity = (2 * shared) / total;
+    const similarity = (2 * sharedWords(ids, other.ids)) / total;
     if (similarity >= threshold && (best === null || similarity > best.similarity)) {
-      best = { id: candidate.id, similarity };
+      best = { id: existing[k]!.id, similarity };
     }
   }
   return best;
