@@ -4,7 +4,7 @@ import fp from "fastify-plugin";
 import { AppError } from "../lib/errors.js";
 import { ANONYMOUS, type Actor } from "../modules/auth/actor.js";
 import { CLIENT_IP_HEADER, SESSION_COOKIE, type Auth } from "../modules/auth/auth.instance.js";
-import type { Authenticator, Credentials } from "../modules/auth/authenticator.js";
+import type { Authenticator, Credentials, EarlyAuthentication } from "../modules/auth/authenticator.js";
 import type { AuthGeneration } from "../modules/auth/session-cache.js";
 import { authenticationRequired } from "../modules/auth/policy.js";
 import { sendProblem } from "./error-handler.js";
@@ -13,6 +13,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Who sent the request; ANONYMOUS until the authenticate hook ran, and on routes under /api/auth. */
     actor: Actor;
+    /** Authentication started in onRequest (a session token read before), beside the IP limit's round trip. */
+    earlyAuth: EarlyAuthentication | null;
   }
   interface FastifyContextConfig {
     /** false: the route reads its own credential (e.g. /api/metrics); the Authorization header is not ours. */
@@ -69,6 +71,13 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions) {
   const trusted = new Set(options.trustedOrigins);
   // Fastify refuses an object as a decorator default (it would be shared): null here, ANONYMOUS per request.
   app.decorateRequest("actor", null as never);
+  app.decorateRequest("earlyAuth", null);
+  /** Whether the preHandler below authenticates this request (better-auth's own routes read their credentials). */
+  const authenticates = (request: FastifyRequest) => {
+    const { headers } = request;
+    if (!headers.authorization && !headers["x-api-key"] && !headers.cookie) return false;
+    return !request.url.startsWith(`${AUTH_PREFIX}/`) && request.routeOptions.config.authenticate !== false;
+  };
 
   app.addHook("onRequest", (request, reply, done) => {
     request.actor = ANONYMOUS;
@@ -87,17 +96,19 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions) {
       );
       return;
     }
+    // Shared onRequest hooks run before the routes' own, so this starts before the IP limit (a route hook) waits
+    // for its answer: with Redis, the auth generation's read and the limit's travel together.
+    if (authenticates(request))
+      request.earlyAuth = authenticator.early(credentialsOf(request.headers)) ?? null;
     done();
   });
 
   // Callback style on purpose: most requests carry no credential, and those should not pay for a promise.
   app.addHook("preHandler", (request, _reply, done) => {
-    const { headers } = request;
-    if (!headers.authorization && !headers["x-api-key"] && !headers.cookie) return done();
-    if (request.url.startsWith(`${AUTH_PREFIX}/`)) return done();
-    if (request.routeOptions.config.authenticate === false) return done();
-    authenticator.authenticate(credentialsOf(headers)).then((actor) => {
-      request.actor = actor;
+    if (!authenticates(request)) return done();
+    const actor = request.earlyAuth?.actor ?? authenticator.authenticate(credentialsOf(request.headers));
+    actor.then((resolved) => {
+      request.actor = resolved;
       done();
     }, done);
   });

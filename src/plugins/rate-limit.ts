@@ -20,8 +20,12 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The per-actor limit's answer on routes that defer it: rejects with the 429 when the actor is over it. */
     actorLimit: Promise<void> | null;
+    /** The per-actor limit asked in onRequest for the actor the credential most likely is (see `early`). */
+    earlyActorLimit: { key: string; answer: Promise<RateLimitResult> } | null;
   }
 }
+
+type RateLimitResult = Awaited<ReturnType<ReturnType<FastifyInstance["createRateLimit"]>>>;
 
 export interface RateLimitOptions {
   config: Config["rateLimit"];
@@ -64,7 +68,9 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
     skipOnError: true,
   });
   const verdict = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-    check(request).then((result) => {
+    const early = request.earlyActorLimit;
+    const answer = early !== null && early.key === actorId(request.actor) ? early.answer : check(request);
+    answer.then((result) => {
       if (result.isAllowed) return done();
       const resetSeconds = Math.max(1, result.ttlInSeconds);
       reply.header("ratelimit-limit", result.max);
@@ -79,6 +85,20 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
     }, done);
   };
   app.decorateRequest("actorLimit", null);
+  app.decorateRequest("earlyActorLimit", null);
+  // A session token this instance has read before most likely still is the same user: that user's limit is
+  // asked now, beside the IP limit and the auth generation (one Redis round trip for the three, not three in a
+  // row). The answer counts only if authentication confirms the user; a wrong guess (a revoked session) has
+  // counted one request against the user whose credential it was.
+  app.addHook("onRequest", (request, _reply, done) => {
+    const likely = request.earlyAuth?.likely;
+    if (likely) {
+      const answer = check(Object.assign(Object.create(request) as FastifyRequest, { actor: likely }));
+      answer.catch(() => undefined);
+      request.earlyActorLimit = { key: actorId(likely)!, answer };
+    }
+    done();
+  });
   app.addHook("preHandler", (request, reply, done) => {
     if (request.actor.kind === "anonymous") return done();
     if (request.routeOptions.config.actorLimit !== "deferred") return verdict(request, reply, done);

@@ -25,6 +25,17 @@ export interface Authenticator {
    * browsers keep sending cookies after sign-out.
    */
   authenticate(credentials: Credentials): Promise<Actor>;
+  /**
+   * For a session token this instance has read before: `authenticate` started now, and the user it will most
+   * likely resolve to (the cached one, valid or not). The caller can start that user's own round trips (its rate
+   * limit) beside the auth generation's read instead of after it. Undefined for any other credential.
+   */
+  early(credentials: Credentials): EarlyAuthentication | undefined;
+}
+
+export interface EarlyAuthentication {
+  actor: Promise<Actor>;
+  likely: UserActor;
 }
 
 /**
@@ -45,11 +56,7 @@ export function createAuthenticator(deps: {
    * better-auth's session read is the authority, and costs about a millisecond of CPU: its answer is cached
    * under the current auth generation (see session-cache.ts), so a sign-out anywhere invalidates it at once.
    */
-  async function sessionActor(
-    header: ["authorization" | "cookie", string],
-    credential: string,
-    via: "cookie" | "bearer",
-  ): Promise<UserActor | null> {
+  async function sessionActor({ header, credential, via }: SessionCredential): Promise<UserActor | null> {
     const key = `${via}:${credential}`;
     const at = await generation.current().catch(() => undefined);
     const cached = at === undefined ? undefined : sessionCache.get(key, at);
@@ -73,40 +80,80 @@ export function createAuthenticator(deps: {
     return actor;
   }
 
+  async function authenticated(presented: Presented): Promise<Actor> {
+    switch (presented.kind) {
+      case "none":
+        return ANONYMOUS;
+      case "malformed":
+        throw new AppError("INVALID_CREDENTIALS", 401, "Use `Authorization: Bearer <token>`.", {
+          headers: { "www-authenticate": 'Bearer realm="podium"' },
+        });
+      case "attendee": {
+        const claims = await attendeeTokens.verify(presented.token);
+        return {
+          kind: "attendee",
+          attendeeId: claims.attendeeId,
+          sessionId: claims.sessionId,
+          tokenId: claims.tokenId,
+        };
+      }
+      case "apiKey":
+        return { kind: "apiKey", ...(await apiKeys.verify(presented.key)) };
+      case "session": {
+        const actor = await sessionActor(presented);
+        if (actor || presented.via === "cookie") return actor ?? ANONYMOUS;
+        throw new AppError("INVALID_CREDENTIALS", 401, "The bearer token is invalid, expired or revoked.", {
+          headers: { "www-authenticate": 'Bearer realm="podium", error="invalid_token"' },
+        });
+      }
+    }
+  }
+
   return {
-    async authenticate({ authorization, apiKey, cookie }) {
-      if (authorization) {
-        const [scheme, token] = authorization.split(" ", 2);
-        if (scheme?.toLowerCase() !== "bearer" || !token) {
-          throw new AppError("INVALID_CREDENTIALS", 401, "Use `Authorization: Bearer <token>`.", {
-            headers: { "www-authenticate": 'Bearer realm="podium"' },
-          });
-        }
-        if (looksLikeJwt(token)) {
-          const claims = await attendeeTokens.verify(token);
-          return {
-            kind: "attendee",
-            attendeeId: claims.attendeeId,
-            sessionId: claims.sessionId,
-            tokenId: claims.tokenId,
-          };
-        }
-        const actor = await sessionActor(["authorization", authorization], token, "bearer");
-        if (!actor) {
-          throw new AppError("INVALID_CREDENTIALS", 401, "The bearer token is invalid, expired or revoked.", {
-            headers: { "www-authenticate": 'Bearer realm="podium", error="invalid_token"' },
-          });
-        }
-        return actor;
-      }
-
-      if (apiKey) return { kind: "apiKey", ...(await apiKeys.verify(apiKey)) };
-
-      const sessionCookie = cookie && SESSION_COOKIE_VALUE.exec(cookie)?.[1];
-      if (cookie && sessionCookie) {
-        return (await sessionActor(["cookie", cookie], sessionCookie, "cookie")) ?? ANONYMOUS;
-      }
-      return ANONYMOUS;
+    authenticate: (credentials) => authenticated(presentedIn(credentials)),
+    early(credentials) {
+      const presented = presentedIn(credentials);
+      if (presented.kind !== "session") return undefined;
+      const likely = sessionCache.peek(`${presented.via}:${presented.credential}`);
+      if (!likely) return undefined;
+      const actor = authenticated(presented);
+      // Awaited by the caller later, or never (a request refused before): no unhandled rejection meanwhile.
+      actor.catch(() => undefined);
+      return { actor, likely };
     },
   };
+}
+
+interface SessionCredential {
+  kind: "session";
+  header: ["authorization" | "cookie", string];
+  credential: string;
+  via: "cookie" | "bearer";
+}
+
+type Presented =
+  | { kind: "none" }
+  | { kind: "malformed" }
+  | { kind: "attendee"; token: string }
+  | { kind: "apiKey"; key: string }
+  | SessionCredential;
+
+/**
+ * Which credential counts, in order: the Authorization header (an attendee JWT or a session token), then
+ * X-Api-Key, then the session cookie. A cookie without our session cookie in it is no credential: browsers
+ * keep sending cookies after sign-out.
+ */
+function presentedIn({ authorization, apiKey, cookie }: Credentials): Presented {
+  if (authorization) {
+    const [scheme, token] = authorization.split(" ", 2);
+    if (scheme?.toLowerCase() !== "bearer" || !token) return { kind: "malformed" };
+    if (looksLikeJwt(token)) return { kind: "attendee", token };
+    return { kind: "session", header: ["authorization", authorization], credential: token, via: "bearer" };
+  }
+  if (apiKey) return { kind: "apiKey", key: apiKey };
+  const sessionCookie = cookie && SESSION_COOKIE_VALUE.exec(cookie)?.[1];
+  if (cookie && sessionCookie) {
+    return { kind: "session", header: ["cookie", cookie], credential: sessionCookie, via: "cookie" };
+  }
+  return { kind: "none" };
 }

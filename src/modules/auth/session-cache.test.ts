@@ -24,6 +24,17 @@ describe("session cache", () => {
     expect(cache.get("t", "8")).toBeUndefined();
   });
 
+  it("peeks at whom a token was read as, whatever the generation, without serving or dropping it", () => {
+    const cache = createSessionCache({ ttlMs: 60_000 });
+    expect(cache.peek("t")).toBeUndefined();
+    cache.set("t", actor, "1", new Date(Date.now() + 60_000));
+    expect(cache.peek("t")).toBe(actor);
+    // A guess only: the entry still answers under its own generation alone.
+    expect(cache.get("t", "1")).toBe(actor);
+    expect(cache.get("t", "2")).toBeUndefined();
+    expect(cache.peek("t")).toBeUndefined();
+  });
+
   it("never outlives the session it caches, keeps nothing with ttl 0, and stays bounded", () => {
     const clock = 1_000_000;
     const cache = createSessionCache({ ttlMs: 60_000, maxEntries: 2, now: () => clock });

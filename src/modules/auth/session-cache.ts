@@ -45,6 +45,8 @@ interface Entry {
 
 export interface SessionCache {
   get(token: string, generation: string): UserActor | undefined;
+  /** Whom the token was last read as, whatever the generation: a guess to start work with, never an answer. */
+  peek(token: string): UserActor | undefined;
   set(token: string, actor: UserActor, generation: string, sessionExpiresAt: Date): void;
   readonly size: number;
 }
@@ -71,6 +73,9 @@ export function createSessionCache(options: {
         return undefined;
       }
       return entry.actor;
+    },
+    peek(token) {
+      return entries.get(token)?.actor;
     },
     set(token, actor, generation, sessionExpiresAt) {
       if (ttlMs <= 0) return;
