@@ -1,8 +1,9 @@
-import type { Command } from "ioredis";
+import { randomBytes } from "node:crypto";
+import type { Command, Redis } from "ioredis";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/helpers/app.js";
-import { signIn, trustedOrigin } from "../../test/helpers/actors.js";
+import { createAttendee, createSession, signIn, trustedOrigin } from "../../test/helpers/actors.js";
 import { createRedis } from "../db/redis.js";
 
 /**
@@ -26,35 +27,42 @@ describe("early authentication", () => {
     return { t, redis };
   }
 
+  /** A sign-in from an address of its own: the per-address sign-in limit is shared through Redis. */
+  const signInFresh = (t: TestApp, name: string) =>
+    signIn(t.app, t.db.db, name, undefined, `10.6.${randomBytes(1)[0]}.${randomBytes(1)[0]}`);
+
   const me = (t: TestApp, headers: Record<string, string>, ip = "10.4.0.1") =>
     t.app.inject({ method: "GET", url: "/api/me", headers, remoteAddress: ip });
+
+  /** What the instance asks Redis from now on, up to its first answer: what it asks together. */
+  function askedTogether(redis: Redis): () => string[] {
+    // The three one after another would interleave ask, answer, ask, answer.
+    const events: string[] = [];
+    const sendCommand = redis.sendCommand.bind(redis);
+    redis.sendCommand = ((command: Command, stream?: never) => {
+      const key = command.args.find((arg) => typeof arg === "string" && arg.startsWith("podium:"));
+      events.push(`${command.name} ${String(key)}`);
+      const resolve = command.resolve;
+      command.resolve = (value) => {
+        events.push("answer");
+        resolve(value);
+      };
+      return sendCommand(command, stream);
+    }) as typeof sendCommand;
+    return () => events.slice(0, events.indexOf("answer"));
+  }
 
   it.runIf(process.env.REDIS_URL)(
     "asks Redis for the IP limit, the auth generation and the user's limit before the first answer",
     async () => {
       const { t, redis } = await app({}, process.env.REDIS_URL);
-      const user = await signIn(t.app, t.db.db, "Early Bird");
+      const user = await signInFresh(t, "Early Bird");
       const headers = { authorization: `Bearer ${user.token}` };
       expect((await me(t, headers)).statusCode).toBe(200); // read once: now the instance knows the token
 
-      // What the instance asks Redis and when the answers come back, in order: the asks made before the first
-      // answer were made together (the three one after another would interleave ask, answer, ask, answer).
-      const events: string[] = [];
-      const sendCommand = redis!.sendCommand.bind(redis);
-      redis!.sendCommand = ((command: Command, stream?: never) => {
-        const key = command.args.find((arg) => typeof arg === "string" && arg.startsWith("podium:"));
-        events.push(`${command.name} ${String(key)}`);
-        const resolve = command.resolve;
-        command.resolve = (value) => {
-          events.push("answer");
-          resolve(value);
-        };
-        return sendCommand(command, stream);
-      }) as typeof sendCommand;
-
+      const asked = askedTogether(redis!);
       const res = await me(t, headers, "10.4.0.2");
-      const asked = events.slice(0, events.indexOf("answer"));
-      expect(asked).toEqual(
+      expect(asked()).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^evalsha podium:rl:\{ip:10\.4\.0\.2\}/),
           "get podium:auth:generation",
@@ -66,13 +74,44 @@ describe("early authentication", () => {
     },
   );
 
+  it.runIf(process.env.REDIS_URL)(
+    "asks for an attendee's IP limit, per-actor limit and questions-per-minute allowance before the first answer",
+    async () => {
+      const { t, redis } = await app({}, process.env.REDIS_URL);
+      const host = await signInFresh(t, "Early Host");
+      const sessionId = await createSession(t.db.db, {
+        userId: host.userId,
+        workspaceId: host.personalWorkspaceId,
+      });
+      const attendee = await createAttendee(t.app, t.db.db, sessionId, "Quick");
+      const asked = askedTogether(redis!);
+      const res = await t.app.inject({
+        method: "POST",
+        url: `/api/sessions/${sessionId}/questions`,
+        remoteAddress: "10.4.0.3",
+        headers: { authorization: `Bearer ${attendee.token}` },
+        payload: { text: "Is there a recording of this talk?" },
+      });
+      expect(asked()).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^evalsha podium:rl:\{ip:10\.4\.0\.3\}/),
+          expect.stringMatching(
+            new RegExp(`^evalsha podium:rl:limiter:\\{attendee:${attendee.attendeeId}\\}`),
+          ),
+          expect.stringMatching(new RegExp(`^evalsha podium:rl:qa-ask:${attendee.attendeeId}$`)),
+        ]),
+      );
+      expect(res.statusCode, res.body).toBe(201);
+    },
+  );
+
   it.each([
     ["in memory", undefined],
     ["in Redis", process.env.REDIS_URL],
   ])("refuses a signed-out token the instance still remembers, %s", async (label, url) => {
     if (label === "in Redis" && !url) return;
     const { t } = await app({}, url);
-    const user = await signIn(t.app, t.db.db, "Leaving Early");
+    const user = await signInFresh(t, "Leaving Early");
     const headers = { authorization: `Bearer ${user.token}` };
     expect((await me(t, headers)).statusCode).toBe(200);
     const signOut = await t.app.inject({
@@ -88,7 +127,7 @@ describe("early authentication", () => {
 
   it("limits the user the token turns out to be, with the answer asked early", async () => {
     const { t } = await app({ RATE_LIMIT_ACTOR_MAX: "3", RATE_LIMIT_IP_MAX: "100" });
-    const user = await signIn(t.app, t.db.db, "Counted Once");
+    const user = await signInFresh(t, "Counted Once");
     const headers = { authorization: `Bearer ${user.token}` };
     // The first request reads the session; the next ones start early. Each is counted once: the fourth is over.
     const statuses = [];

@@ -86,10 +86,10 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
   };
   app.decorateRequest("actorLimit", null);
   app.decorateRequest("earlyActorLimit", null);
-  // A session token this instance has read before most likely still is the same user: that user's limit is
-  // asked now, beside the IP limit and the auth generation (one Redis round trip for the three, not three in a
-  // row). The answer counts only if authentication confirms the user; a wrong guess (a revoked session) has
-  // counted one request against the user whose credential it was.
+  // The actor a request most likely comes from (plugins/auth.ts: a good attendee token, or a session token this
+  // instance has read before) has its limit asked now, beside the IP limit and the auth generation: one Redis
+  // round trip for all, not one after another. The answer counts only if authentication confirms the actor; a
+  // wrong guess (a session revoked meanwhile) has counted one request against the user whose credential it was.
   app.addHook("onRequest", (request, _reply, done) => {
     const likely = request.earlyAuth?.likely;
     if (likely) {

@@ -27,10 +27,13 @@ export async function signIn(
   db: Database,
   name: string,
   email = uniqueEmail(name),
+  /** Where the sign-in comes from: tests sharing a Redis share its per-address sign-in limit. */
+  remoteAddress = "127.0.0.1",
 ): Promise<SignedInUser> {
   const res = await app.inject({
     method: "POST",
     url: "/api/auth/dev/sign-in",
+    remoteAddress,
     headers: { origin: trustedOrigin(app) },
     payload: { name, email },
   });

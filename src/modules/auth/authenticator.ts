@@ -1,7 +1,7 @@
 import { AppError } from "../../lib/errors.js";
 import type { AttendeeTokens } from "../attendees/attendee-token.js";
 import { looksLikeJwt } from "../attendees/attendee-token.js";
-import { ANONYMOUS, type Actor, type UserActor } from "./actor.js";
+import { ANONYMOUS, type Actor, type AttendeeActor, type UserActor } from "./actor.js";
 import type { ApiKeyService } from "./api-keys.service.js";
 import { PLATFORM_ROLES, SESSION_COOKIE, type Auth, type PlatformRole } from "./auth.instance.js";
 import type { AuthGeneration, SessionCache } from "./session-cache.js";
@@ -26,16 +26,17 @@ export interface Authenticator {
    */
   authenticate(credentials: Credentials): Promise<Actor>;
   /**
-   * For a session token this instance has read before: `authenticate` started now, and the user it will most
-   * likely resolve to (the cached one, valid or not). The caller can start that user's own round trips (its rate
-   * limit) beside the auth generation's read instead of after it. Undefined for any other credential.
+   * Authentication started now, with whom it will most likely resolve to, so that the caller can start that
+   * actor's own round trips (its rate limits) beside the auth generation's read instead of after it. For a
+   * session token this instance has read before: the cached user, valid or not (authentication still decides).
+   * For a good attendee token: the attendee itself (checked locally). Undefined for any other credential.
    */
   early(credentials: Credentials): EarlyAuthentication | undefined;
 }
 
 export interface EarlyAuthentication {
   actor: Promise<Actor>;
-  likely: UserActor;
+  likely: UserActor | AttendeeActor;
 }
 
 /**
@@ -80,6 +81,17 @@ export function createAuthenticator(deps: {
     return actor;
   }
 
+  /** An attendee token's actor: checked here and now (an HMAC and the revocations this instance knows). */
+  function attendeeActor(token: string): AttendeeActor {
+    const claims = attendeeTokens.verifyNow(token);
+    return {
+      kind: "attendee",
+      attendeeId: claims.attendeeId,
+      sessionId: claims.sessionId,
+      tokenId: claims.tokenId,
+    };
+  }
+
   async function authenticated(presented: Presented): Promise<Actor> {
     switch (presented.kind) {
       case "none":
@@ -88,15 +100,8 @@ export function createAuthenticator(deps: {
         throw new AppError("INVALID_CREDENTIALS", 401, "Use `Authorization: Bearer <token>`.", {
           headers: { "www-authenticate": 'Bearer realm="podium"' },
         });
-      case "attendee": {
-        const claims = await attendeeTokens.verify(presented.token);
-        return {
-          kind: "attendee",
-          attendeeId: claims.attendeeId,
-          sessionId: claims.sessionId,
-          tokenId: claims.tokenId,
-        };
-      }
+      case "attendee":
+        return attendeeActor(presented.token);
       case "apiKey":
         return { kind: "apiKey", ...(await apiKeys.verify(presented.key)) };
       case "session": {
@@ -113,6 +118,14 @@ export function createAuthenticator(deps: {
     authenticate: (credentials) => authenticated(presentedIn(credentials)),
     early(credentials) {
       const presented = presentedIn(credentials);
+      if (presented.kind === "attendee") {
+        try {
+          const likely = attendeeActor(presented.token);
+          return { actor: Promise.resolve(likely), likely };
+        } catch {
+          return undefined; // refused by authenticate, with its reason, when the route asks
+        }
+      }
       if (presented.kind !== "session") return undefined;
       const likely = sessionCache.peek(`${presented.via}:${presented.credential}`);
       if (!likely) return undefined;

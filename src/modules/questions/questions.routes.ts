@@ -17,7 +17,7 @@ import {
   viewerQuestionSchema,
   voteBody,
 } from "./questions.schemas.js";
-import type { Questions } from "./questions.service.js";
+import type { AskHeadStart, Questions } from "./questions.service.js";
 
 const sessionParams = z.object({ id: z.uuid().meta({ examples: [EXAMPLE_SESSION_ID] }) }).strict();
 const questionParams = z.object({ id: z.uuid().meta({ examples: [EXAMPLE_QUESTION_ID] }) }).strict();
@@ -27,10 +27,31 @@ const questionNotFound = new AppError("QUESTION_NOT_FOUND", 404, "Question not f
 const { mine: _mine, myVote: _myVote, ...publicExample } = questionExample;
 
 /** The Q&A board: ask, vote, curate, list. The same service answers the socket events question:submit/vote. */
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The asker's per-minute allowance, counted in onRequest on the ask route. */
+    askAllowance: AskHeadStart["allowance"];
+  }
+}
+
 export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = async (app, { questions }) => {
+  app.decorateRequest("askAllowance", null);
   app.post(
     "/api/sessions/:id/questions",
     {
+      // An attendee's token is checked in onRequest (plugins/auth.ts): its per-minute allowance is counted now,
+      // before the IP limit's hook (a route hook, added after this one) waits, so that with Redis the IP limit,
+      // the per-actor limit and the allowance are one round trip. A request refused before the ask has counted.
+      onRequest: (request, _reply, done) => {
+        const likely = request.earlyAuth?.likely;
+        if (likely?.kind === "attendee") {
+          request.askAllowance = {
+            attendeeId: likely.attendeeId,
+            allowed: questions.countAsk(likely.attendeeId),
+          };
+        }
+        done();
+      },
       preHandler: app.requireActor,
       config: { actorLimit: "deferred" },
       schema: {
@@ -71,7 +92,10 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
     async (request, reply) => {
       // The per-actor limit answers while the question is decided (one Redis round trip with the asker's own).
       const asked = await settleActorLimit(request, () =>
-        questions.ask(request.actor, request.params.id, request.body, request.actorLimit),
+        questions.ask(request.actor, request.params.id, request.body, {
+          gate: request.actorLimit,
+          allowance: request.askAllowance,
+        }),
       );
       return reply.code(201).send(asked);
     },

@@ -34,6 +34,14 @@ export interface QuestionLimits {
   allowVote(attendeeId: string): Promise<boolean>;
 }
 
+/** What an ask's caller started before the ask itself: limits already on their way. */
+export interface AskHeadStart {
+  /** Must pass before anything is written (the caller's deferred per-actor limit); awaited beside ours. */
+  gate?: Promise<void> | null;
+  /** The per-minute allowance, counted already for this attendee (`countAsk`): it is not counted again. */
+  allowance?: { attendeeId: string; allowed: Promise<boolean> } | null;
+}
+
 export interface QuestionPatch {
   text?: string;
   status?: "visible" | "dismissed" | "withdrawn";
@@ -105,13 +113,24 @@ export function createQuestions(deps: {
   }
 
   return {
+    /**
+     * Counts one question of this attendee against its per-minute allowance now, for an ask about to come
+     * (passed to `ask` as its `allowance`): the caller can have it answered beside its own round trips.
+     */
+    countAsk(attendeeId: string): Promise<boolean> {
+      const allowed = limits.allowQuestion(attendeeId);
+      // Awaited by the ask, or never (a request refused before it): no unhandled rejection meanwhile.
+      allowed.catch(() => undefined);
+      return allowed;
+    },
+
     async ask(
       actor: Actor,
       sessionId: string,
       input: { text: string; anonymous?: boolean },
-      /** Must pass before anything is written (the caller's deferred per-actor limit); awaited beside ours. */
-      gate?: Promise<void> | null,
+      headStart: AskHeadStart = {},
     ): Promise<ViewerQuestion> {
+      const { gate } = headStart;
       if (actor.kind !== "attendee") await sessionAccess.authorize(actor, "questions.ask", sessionId);
       // The policy lets attendees of this session alone ask; its attendee branch reads only the token's session.
       assertSession(actor, "questions.ask", {
@@ -121,6 +140,8 @@ export function createQuestions(deps: {
         workspaceRole: null,
       });
       const asker = actor as AttendeeActor;
+      const counting =
+        headStart.allowance?.attendeeId === asker.attendeeId ? headStart.allowance.allowed : null;
       let counted = false;
       let changed = 0;
       let remembered = askContexts.get(sessionId);
@@ -133,7 +154,10 @@ export function createQuestions(deps: {
           // Counted once per request, also when the ask is decided again on a newer state of the session. The
           // text is screened while the limiter answers (a Redis round trip); the limit's refusal still comes first.
           const allowed =
-            counted || Promise.all([gate, limits.allowQuestion(asker.attendeeId)]).then(([, allow]) => allow);
+            counted ||
+            Promise.all([gate, counting ?? limits.allowQuestion(asker.attendeeId)]).then(
+              ([, allow]) => allow,
+            );
           let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
           try {
             screened = { decided: decideAsk(input.text, context) };
