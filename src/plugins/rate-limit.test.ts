@@ -199,6 +199,34 @@ describe("rate limits in the app", () => {
     },
   );
 
+  it.each([
+    ["in memory", undefined],
+    ["in Redis", process.env.REDIS_URL],
+  ])(
+    "gives back the questions-per-minute allowance counted early for asks refused while Q&A is closed, %s",
+    async (label, url) => {
+      if (label === "in Redis" && !url) return;
+      const t = await app({ QA_QUESTIONS_PER_MINUTE: "2" }, { redisUrl: url });
+      const { sessionId, ask, stored } = await asking(t);
+      const qa = (enabled: boolean) =>
+        t.db.pool.query(
+          `update sessions set settings = jsonb_set(settings, '{qa}', $2::jsonb), version = version + 1
+           where id = $1`,
+          [sessionId, JSON.stringify({ enabled })],
+        );
+      await qa(false);
+      for (const text of ["Can we ask yet, please?", "Is the Q&A open now?", "How about now then?"])
+        expect((await ask(text)).json()).toMatchObject({ code: "QA_CLOSED" });
+      await qa(true);
+      expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
+      expect((await ask("Is lunch included in the ticket price?")).statusCode).toBe(201);
+      expect((await ask("Are the talks being recorded for later?")).json()).toMatchObject({
+        code: "RATE_LIMITED",
+      });
+      expect(await stored()).toBe(2);
+    },
+  );
+
   it("answers an attendee over its limit with the limit, before the refusal its ask would otherwise get", async () => {
     const t = await app({ RATE_LIMIT_ACTOR_MAX: "3" });
     const { sessionId, ask, list, stored } = await asking(t);

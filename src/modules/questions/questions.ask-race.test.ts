@@ -39,6 +39,9 @@ describe("questions: a session changed while a question is being asked", () => {
         if (counted === 1 && change) await t.db.pool.query(change, [sessionId]);
         return allow;
       },
+      refundQuestion: async () => {
+        counted -= 1;
+      },
       allowVote: async () => true,
     };
     const published: string[] = [];

@@ -41,6 +41,9 @@ export function createQuestionLimits(options: {
   };
   return {
     allowQuestion: (attendeeId) => allow(questions, attendeeId),
+    refundQuestion: async (attendeeId) => {
+      await questions.reward(attendeeId, 1);
+    },
     allowVote: (attendeeId) => allow(votes, attendeeId),
   };
 }

@@ -31,6 +31,8 @@ const ASK_ATTEMPTS = 3;
 export interface QuestionLimits {
   /** An attendee's questions per minute, and votes per minute. */
   allowQuestion(attendeeId: string): Promise<boolean>;
+  /** Gives back a question counted for an ask that could not be made. */
+  refundQuestion(attendeeId: string): Promise<void>;
   allowVote(attendeeId: string): Promise<boolean>;
 }
 
@@ -112,17 +114,20 @@ export function createQuestions(deps: {
     });
   }
 
+  /**
+   * Counts one question of this attendee against its per-minute allowance now, for an ask about to be made
+   * (passed to `ask` as `allowance`), so that the caller can have it answered beside its own round trips. An ask
+   * that cannot be made (Q&A closed) gives it back.
+   */
+  function countAsk(attendeeId: string): Promise<boolean> {
+    const allowed = limits.allowQuestion(attendeeId);
+    // Awaited by the ask, or never (refused before it looks, e.g. Q&A closed): no unhandled rejection meanwhile.
+    allowed.catch(() => undefined);
+    return allowed;
+  }
+
   return {
-    /**
-     * Counts one question of this attendee against its per-minute allowance now, for an ask about to come
-     * (passed to `ask` as its `allowance`): the caller can have it answered beside its own round trips.
-     */
-    countAsk(attendeeId: string): Promise<boolean> {
-      const allowed = limits.allowQuestion(attendeeId);
-      // Awaited by the ask, or never (a request refused before it): no unhandled rejection meanwhile.
-      allowed.catch(() => undefined);
-      return allowed;
-    },
+    countAsk,
 
     async ask(
       actor: Actor,
@@ -140,9 +145,11 @@ export function createQuestions(deps: {
         workspaceRole: null,
       });
       const asker = actor as AttendeeActor;
-      const counting =
-        headStart.allowance?.attendeeId === asker.attendeeId ? headStart.allowance.allowed : null;
-      let counted = false;
+      const { allowance } = headStart;
+      // Counted by the caller in advance, or here once the ask can be made: never while Q&A is closed.
+      const early = allowance?.attendeeId === asker.attendeeId ? allowance.allowed : null;
+      let counting = early;
+      let askable = false;
       let changed = 0;
       let remembered = askContexts.get(sessionId);
       for (;;) {
@@ -152,12 +159,10 @@ export function createQuestions(deps: {
         try {
           assertAskable(context.status, context.settings, input);
           // Counted once per request, also when the ask is decided again on a newer state of the session. The
-          // text is screened while the limiter answers (a Redis round trip); the limit's refusal still comes first.
-          const allowed =
-            counted ||
-            Promise.all([gate, counting ?? limits.allowQuestion(asker.attendeeId)]).then(
-              ([, allow]) => allow,
-            );
+          // text is screened while the limiter answers (a Redis round trip); the limit's refusal comes first.
+          askable = true;
+          counting ??= countAsk(asker.attendeeId);
+          const allowed = Promise.all([gate, counting]).then(([, allow]) => allow);
           let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
           try {
             screened = { decided: decideAsk(input.text, context) };
@@ -169,7 +174,6 @@ export function createQuestions(deps: {
               headers: { "retry-after": "60" },
             });
           }
-          counted = true;
           if ("refused" in screened) throw screened.refused;
           decided = screened.decided;
         } catch (error) {
@@ -179,6 +183,8 @@ export function createQuestions(deps: {
             remembered = undefined;
             continue;
           }
+          // Refused before the ask could be made (Q&A closed): what was counted in advance is given back.
+          if (early && !askable) limits.refundQuestion(asker.attendeeId).catch(() => undefined);
           throw error;
         }
         const { verdict, status } = decided;
