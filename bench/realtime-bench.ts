@@ -70,10 +70,12 @@ function fromEnv(name: string, fallback: number): number {
 export function realtimeSettings(): RealtimeSettings {
   return {
     attendees: fromEnv("BENCH_RT_ATTENDEES", 1_000),
-    messages: fromEnv("BENCH_RT_MESSAGES", 200),
-    rounds: 4,
+    // 8 rounds of 50: one disturbed burst (a collection, a checkpoint) weighs an eighth of the sample, not a quarter.
+    messages: fromEnv("BENCH_RT_MESSAGES", 400),
+    rounds: 8,
     hz: 20,
-    warmupMessages: 20,
+    // 5 s per server before measuring: Podium has far more code than the raw server for V8 to optimize first.
+    warmupMessages: 100,
     waves: fromEnv("BENCH_RT_WAVES", 10),
     waveSockets: fromEnv("BENCH_RT_WAVE_SOCKETS", 500),
   };
