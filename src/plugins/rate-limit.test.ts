@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../test/helpers/app.js";
+import { createTestApp, STORES, type TestApp } from "../../test/helpers/app.js";
 import { createAttendee, createSession, signIn, trustedOrigin } from "../../test/helpers/actors.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/database.js";
 import { rawRequest } from "../../test/helpers/raw-http.js";
@@ -179,13 +179,9 @@ describe("rate limits in the app", () => {
     };
   }
 
-  it.each([
-    ["in memory", undefined],
-    ["in Redis", process.env.REDIS_URL],
-  ])(
+  it.each(STORES)(
     "limits an asking attendee per actor, %s (the question route defers the actor limit)",
-    async (label, url) => {
-      if (label === "in Redis" && !url) return;
+    async (_label, url) => {
       const t = await app({ RATE_LIMIT_ACTOR_MAX: "2", QA_QUESTIONS_PER_MINUTE: "100" }, { redisUrl: url });
       const { ask, stored } = await asking(t);
       expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
@@ -199,13 +195,9 @@ describe("rate limits in the app", () => {
     },
   );
 
-  it.each([
-    ["in memory", undefined],
-    ["in Redis", process.env.REDIS_URL],
-  ])(
+  it.each(STORES)(
     "gives back the questions-per-minute allowance counted early for asks refused while Q&A is closed, %s",
-    async (label, url) => {
-      if (label === "in Redis" && !url) return;
+    async (_label, url) => {
       const t = await app({ QA_QUESTIONS_PER_MINUTE: "2" }, { redisUrl: url });
       const { sessionId, ask, stored } = await asking(t);
       const qa = (enabled: boolean) =>

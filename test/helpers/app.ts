@@ -69,3 +69,12 @@ export async function createTestApp(
     },
   };
 }
+
+/**
+ * Where the app keeps its counters and caches, for tests that run once per store: in memory, and in Redis when
+ * REDIS_URL is set (a run without Redis has no such case rather than a case that passes without running).
+ */
+export const STORES: Array<[label: string, redisUrl: string | undefined]> = [
+  ["in memory", undefined],
+  ...(process.env.REDIS_URL ? [["in Redis", process.env.REDIS_URL] as [string, string]] : []),
+];
