@@ -55,6 +55,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 }
 
 const httpServer = createServer(handle);
+// Fastify's default, as Podium has: with node:http's 5 s, a trigger sent on a keep-alive connection idle between
+// rounds could meet the server closing it (ECONNRESET), a lost change that was the harness's, not Socket.io's.
+httpServer.keepAliveTimeout = 72_000;
 const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
 const redisClients: Redis[] = [];
 if (process.env.REDIS_URL) {
