@@ -13,7 +13,7 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Who sent the request; ANONYMOUS until the authenticate hook ran, and on routes under /api/auth. */
     actor: Actor;
-    /** Authentication started in onRequest (a session token read before), beside the IP limit's round trip. */
+    /** Authentication started in onRequest (a good attendee token, or a session token this instance read before). */
     earlyAuth: EarlyAuthentication | null;
   }
   interface FastifyContextConfig {

@@ -93,6 +93,7 @@ async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimit
   app.addHook("onRequest", (request, _reply, done) => {
     const likely = request.earlyAuth?.likely;
     if (likely) {
+      // The request seen as that actor: the limit's key generator reads `request.actor`, not set until preHandler.
       const answer = check(Object.assign(Object.create(request) as FastifyRequest, { actor: likely }));
       answer.catch(() => undefined);
       request.earlyActorLimit = { key: actorId(likely)!, answer };

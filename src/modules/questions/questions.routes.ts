@@ -26,7 +26,6 @@ const unauthenticated = authenticationRequired();
 const questionNotFound = new AppError("QUESTION_NOT_FOUND", 404, "Question not found.");
 const { mine: _mine, myVote: _myVote, ...publicExample } = questionExample;
 
-/** The Q&A board: ask, vote, curate, list. The same service answers the socket events question:submit/vote. */
 declare module "fastify" {
   interface FastifyRequest {
     /** The asker's per-minute allowance, counted in onRequest on the ask route. */
@@ -34,6 +33,7 @@ declare module "fastify" {
   }
 }
 
+/** The Q&A board: ask, vote, curate, list. The same service answers the socket events question:submit/vote. */
 export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = async (app, { questions }) => {
   app.decorateRequest("askAllowance", null);
   app.post(
