@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { defaultSessionSettings, parseStoredSettings, sessionSettingsSchema } from "./sessions.settings.js";
 
 describe("session settings", () => {
@@ -31,5 +31,28 @@ describe("session settings", () => {
     expect(badMode.success).toBe(false);
     const bitrate = sessionSettingsSchema.safeParse({ media: { maxBitrateKbps: 10 } });
     expect(bitrate.error?.issues[0]?.path).toEqual(["media", "maxBitrateKbps"]);
+  });
+
+  it("validates stored settings once per distinct value, and still refuses a bad one", () => {
+    const parse = vi.spyOn(sessionSettingsSchema, "parse");
+    try {
+      // Equal values from two reads of the row (new objects each time): validated once, the same frozen result.
+      const first = parseStoredSettings({ qa: { maxLinks: 3 }, media: { maxBitrateKbps: 900 } });
+      const second = parseStoredSettings({ qa: { maxLinks: 3 }, media: { maxBitrateKbps: 900 } });
+      expect(second).toBe(first);
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(Object.isFrozen(first) && Object.isFrozen(first.qa) && Object.isFrozen(first.media)).toBe(true);
+      expect(() => {
+        (first.qa as { maxLinks: number }).maxLinks = 9;
+      }).toThrow(TypeError);
+      // Another value is its own entry; a bad one throws every time rather than being remembered.
+      expect(parseStoredSettings({ qa: { maxLinks: 4 } }).qa.maxLinks).toBe(4);
+      const bad = { qa: { maxLinks: 99 } };
+      expect(() => parseStoredSettings(bad)).toThrow();
+      expect(() => parseStoredSettings(bad)).toThrow();
+      expect(parse).toHaveBeenCalledTimes(4);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

@@ -66,8 +66,31 @@ export type SessionSettings = z.infer<typeof sessionSettingsSchema>;
 /** What the JSONB column holds: possibly partial (older rows, defaults omitted); read it through `parseStoredSettings`. */
 export type StoredSessionSettings = z.input<typeof sessionSettingsSchema>;
 
-/** Settings as stored, completed with today's defaults. */
-export const parseStoredSettings = (stored: StoredSessionSettings): SessionSettings =>
-  sessionSettingsSchema.parse(stored);
+/**
+ * Settings read before, by their stored JSON: a session's settings rarely change, and validating them again on
+ * every view (each PATCH, start and end, each ask context) cost more than the rest of the view. Frozen, since
+ * every reader of the same settings gets the same object.
+ */
+const parsedSettings = new Map<string, Readonly<SessionSettings>>();
+/** Bounded; the oldest entries go first. */
+const PARSED_SETTINGS_MAX = 1_000;
+
+/** Settings as stored, completed with today's defaults (and validated, as on write: a bad row throws). */
+export function parseStoredSettings(stored: StoredSessionSettings): SessionSettings {
+  const key = JSON.stringify(stored);
+  let settings = parsedSettings.get(key);
+  if (settings === undefined) {
+    const parsed = sessionSettingsSchema.parse(stored);
+    settings = Object.freeze({
+      ...parsed,
+      qa: Object.freeze(parsed.qa),
+      media: Object.freeze(parsed.media),
+    });
+    if (parsedSettings.size >= PARSED_SETTINGS_MAX)
+      parsedSettings.delete(parsedSettings.keys().next().value!);
+    parsedSettings.set(key, settings);
+  }
+  return settings;
+}
 
 export const defaultSessionSettings = (): SessionSettings => sessionSettingsSchema.parse({});
