@@ -105,8 +105,11 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions) {
 
   // Callback style on purpose: most requests carry no credential, and those should not pay for a promise.
   app.addHook("preHandler", (request, _reply, done) => {
-    if (!authenticates(request)) return done();
-    const actor = request.earlyAuth?.actor ?? authenticator.authenticate(credentialsOf(request.headers));
+    // Started in onRequest: that hook already decided this request authenticates (and read routeOptions, a getter
+    // that builds a new object on every read).
+    const early = request.earlyAuth;
+    if (!early && !authenticates(request)) return done();
+    const actor = early?.actor ?? authenticator.authenticate(credentialsOf(request.headers));
     actor.then((resolved) => {
       request.actor = resolved;
       done();
