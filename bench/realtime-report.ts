@@ -222,9 +222,13 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
         `real-time, ${label}: Podium p50 and p99 ≤ ${ratio(latencyRatio)} raw Socket.io, ${what}, ${num(s.sockets)} sockets`,
         `p50 ${ratio(r.p50)}, p99 ${ratio(r.p99)}: ${verdict(r.p50 <= latencyRatio && r.p99 <= latencyRatio)}`,
       ]);
+      // BASELINES.md: where the raw baseline itself misses an absolute target on the day, the ratio is the target.
+      const rawMisses = m.raw.p99Us >= briefMs * 1000;
       checks.push([
         `real-time, ${label}: ${shortLabel[system]} p99 < ${briefMs} ms (brief)`,
-        `${ms(s.p99Us)} (max ${ms(s.maxUs)}): ${verdict(s.p99Us < briefMs * 1000)}`,
+        rawMisses
+          ? `${ms(s.p99Us)} (max ${ms(s.maxUs)}); raw Socket.io misses it too (${ms(m.raw.p99Us)}), so (BASELINES.md) p99 ≤ ${ratio(latencyRatio)} raw: ${ratio(r.p99)}, ${verdict(r.p99 <= latencyRatio)}`
+          : `${ms(s.p99Us)} (max ${ms(s.maxUs)}): ${verdict(s.p99Us < briefMs * 1000)}`,
       ]);
       const sent = s.triggered;
       const counts = m.eventsOut[system];
