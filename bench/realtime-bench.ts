@@ -125,6 +125,8 @@ export interface RealtimeReport {
   waves: WaveSeries[];
   clientOpenFiles: number;
   cpuProfileDir: string | undefined;
+  /** BENCH_RT_TRACE_DIR: the servers carried the trace probe (a diagnostic run). */
+  traceDir: string | undefined;
   exits: Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -134,7 +136,8 @@ export async function measureRealtime(
   log: (line: string) => void,
 ): Promise<RealtimeReport> {
   const profileDir = process.env.BENCH_RT_CPU_PROF || undefined;
-  const flags = nodeFlags(profileDir);
+  const traceDir = process.env.BENCH_RT_TRACE_DIR || undefined;
+  const flags = nodeFlags(profileDir, traceDir);
   const tag = randomBytes(4).toString("hex");
   const exits: RealtimeReport["exits"] = [];
   const servers: Child[] = [];
@@ -283,6 +286,7 @@ export async function measureRealtime(
       waves,
       clientOpenFiles: client.openFiles,
       cpuProfileDir: profileDir,
+      traceDir,
       exits,
     };
   } finally {

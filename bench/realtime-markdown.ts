@@ -101,6 +101,6 @@ How:
   gauge (\`/api/metrics\`) must read 0, then 2 s to settle, then forced GC and heapUsed. Raw: the same without the
   join (\`/stats\` must read 0). Wave 0 is a warm-up (the first connects with a board to snapshot compile code and
   fill pools) and is not counted. Verdict on the least-squares growth from wave 1 to the last, threshold ${kib(REALTIME_TARGETS.waveGrowthBytes)} (about ${(REALTIME_TARGETS.waveGrowthBytes / ((s.waves - 1) * s.waveSockets)).toFixed(0)} bytes per connect–disconnect); raw Socket.io's
-  series under the same rule checks the method.${report.cpuProfileDir ? `\n- CPU profiles of the servers: \`${report.cpuProfileDir}\` (\`BENCH_RT_CPU_PROF\`).` : ""}${process.env.BENCH_RT_TRACE_DIR ? `\n- **Diagnostic run**: the servers carried bench/realtime-trace-probe.mjs (\`BENCH_RT_TRACE_DIR\`), whose wrappers cost a few microseconds each; its figures are not the benchmark's.` : ""}
+  series under the same rule checks the method.${report.cpuProfileDir ? `\n- CPU profiles of the servers: \`${report.cpuProfileDir}\` (\`BENCH_RT_CPU_PROF\`).` : ""}${report.traceDir ? `\n- **Diagnostic run**: the servers carried bench/realtime-trace-probe.mjs (\`BENCH_RT_TRACE_DIR\`), whose wrappers cost a few microseconds each; its figures are not the benchmark's.` : ""}
 ${standalone ? `\nChecks of this run:\n\n${markdownTable([["check", "result"], ...t.checks])}\n` : ""}`;
 }

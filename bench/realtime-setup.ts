@@ -176,7 +176,7 @@ export interface Memory {
 }
 
 export const HEAP_PROBE = join(ROOT, "bench", "realtime-heap-probe.mjs");
-/** Loaded too when BENCH_RT_TRACE_DIR is set: timestamps inside the servers (diagnostic runs only). */
+/** Loaded too when a trace directory is given: timestamps inside the servers (diagnostic runs only). */
 const TRACE_PROBE = join(ROOT, "bench", "realtime-trace-probe.mjs");
 const HEAP_MARKER = "realtime-heap-probe";
 
@@ -273,9 +273,10 @@ export async function startClient(openFiles: number): Promise<ClientProcess> {
  * Node flags of every server of this section: GC exposed, heap probe preloaded, trace probe and CPU profile when
  * asked (BENCH_RT_TRACE_DIR, BENCH_RT_CPU_PROF).
  */
-export function nodeFlags(profileDir: string | undefined): string[] {
+export function nodeFlags(profileDir: string | undefined, traceDir: string | undefined): string[] {
   const flags = ["--expose-gc", "--import", HEAP_PROBE];
-  if (process.env.BENCH_RT_TRACE_DIR) flags.push("--import", TRACE_PROBE);
+  // The probe reads BENCH_RT_TRACE_DIR itself, from the environment the servers inherit.
+  if (traceDir) flags.push("--import", TRACE_PROBE);
   return profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, ...flags] : flags;
 }
 

@@ -11,6 +11,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { percentile } from "./signaling-bench.js";
 
 interface Trace {
   t0: number;
@@ -35,10 +36,6 @@ const servers: ServerTrace[] = readdirSync(dir)
   .filter((name) => /^trace-\d+\.json$/.test(name))
   .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as ServerTrace);
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
-}
 const us = (value: number) => `${Math.round(value).toLocaleString("en-US")} µs`.padStart(10);
 const first = (trace: Trace, label: string) => trace.marks.find(([name]) => name === label)?.[1];
 
@@ -62,7 +59,7 @@ for (const server of servers) {
     console.log(`${"mark".padEnd(48)}${"p50".padStart(10)}${"p90".padStart(10)}`);
     const rows = [...byLabel.entries()]
       .filter(([, values]) => values.length >= traces.length / 2)
-      .map(([label, values]) => ({ label, p50: quantile(values, 0.5), p90: quantile(values, 0.9) }))
+      .map(([label, values]) => ({ label, p50: percentile(values, 0.5), p90: percentile(values, 0.9) }))
       .sort((a, b) => a.p50 - b.p50);
     for (const row of rows) console.log(`${row.label.slice(0, 47).padEnd(48)}${us(row.p50)}${us(row.p90)}`);
   }
@@ -92,7 +89,7 @@ for (const raw of [false, true]) {
     toBroadcast.push(broadcast[0] - receipt);
   }
   const line = (what: string, values: number[]) =>
-    `  ${what.padEnd(46)}${us(quantile(values, 0.5))}${us(quantile(values, 0.9))}`;
+    `  ${what.padEnd(46)}${us(percentile(values, 0.5))}${us(percentile(values, 0.9))}`;
   console.log(
     `\nacross instances, ${raw ? "raw Socket.io" : "Podium"} (${toPublish.length} changes; p50, p90)`,
   );
