@@ -10,7 +10,8 @@
  * `realtime-client ready {"port":…}`): POST /connect, /burst, /close, /exit with JSON bodies (the types below).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { io, type Socket } from "socket.io-client";
 import { MEASURED_EVENTS, triggerOf, type TriggerSpec } from "./realtime-triggers.js";
@@ -22,6 +23,24 @@ const CONNECT_CONCURRENCY = 50;
 const CONNECT_TIMEOUT_MS = 30_000;
 /** After the last send, how long missing receipts are waited for before they count as missing. */
 const DRAIN_MS = 3_000;
+
+/**
+ * A diagnostic run (BENCH_RT_TRACE_DIR, see realtime-trace-probe.mjs): each change's send and first receipt on the
+ * probe's clock (`process.hrtime`, CLOCK_MONOTONIC µs), written at exit to `<dir>/client-<pid>.json` so that
+ * realtime-trace-report.ts can place them around the servers' marks. `performance.now()` reads the same clock from
+ * another origin; its first call loads perf_hooks (about 1.6 ms here), so it is made before the offset is taken.
+ */
+const traceDir = process.env.BENCH_RT_TRACE_DIR || undefined;
+performance.now();
+const clockOffsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+const monotonicUs = (at: number) => Math.round(at * 1000 + clockOffsetUs);
+const tracedChanges: Array<[sent: number, firstReceipt: number]> = [];
+if (traceDir) {
+  process.once("exit", () => {
+    mkdirSync(traceDir, { recursive: true });
+    writeFileSync(join(traceDir, `client-${process.pid}.json`), JSON.stringify({ changes: tracedChanges }));
+  });
+}
 
 export interface ConnectCommand {
   group: string;
@@ -255,6 +274,7 @@ async function burst(command: BurstCommand): Promise<BurstResult> {
     if (first !== Infinity) {
       firstUs.push(Math.round((first - sentAt) * 1000));
       spreadUs.push(Math.round((last - first) * 1000));
+      if (traceDir) tracedChanges.push([monotonicUs(sentAt), monotonicUs(first)]);
     }
   }
   return {

@@ -7,7 +7,9 @@
  * Per server process and kind of request (`PATCH`: the session edit; `POST`: question or raw broadcast): the median
  * and p90 time of each mark after node:http's `request` event, over the requests that broadcast. Then, with Redis,
  * the leg between instances: from the publish on the instance that took the request to the other instance reading
- * the message, and on to its own broadcast.
+ * the message, and on to its own broadcast. Last, from the clients' process (realtime-client.ts writes each change's
+ * send and first receipt on the same clock): send → the server's `request` event → its broadcast → the first
+ * socket's receipt, so that a gap outside the server's own marks shows too.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,6 +37,15 @@ if (!dir) {
 const servers: ServerTrace[] = readdirSync(dir)
   .filter((name) => /^trace-\d+\.json$/.test(name))
   .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as ServerTrace);
+
+/** The clients' side (realtime-client.ts): each change's send and first receipt, on the same clock. */
+const changes: Array<[number, number]> = readdirSync(dir)
+  .filter((name) => /^client-\d+\.json$/.test(name))
+  .flatMap(
+    (name) =>
+      (JSON.parse(readFileSync(join(dir, name), "utf8")) as { changes: Array<[number, number]> }).changes,
+  )
+  .sort((a, b) => a[0] - b[0]);
 
 const us = (value: number) => `${Math.round(value).toLocaleString("en-US")} µs`.padStart(10);
 const first = (trace: Trace, label: string) => trace.marks.find(([name]) => name === label)?.[1];
@@ -96,4 +107,47 @@ for (const raw of [false, true]) {
   console.log(line("request → publish", toPublish));
   console.log(line("publish → the other instance reads it", toReceipt));
   console.log(line("read → its broadcast starts", toBroadcast));
+}
+
+/** The change a request carried: the last one sent before the server saw it (within 50 ms). */
+function changeOf(trace: Trace): [number, number] | undefined {
+  let lo = 0;
+  let hi = changes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (changes[mid]![0] <= trace.t0) lo = mid + 1;
+    else hi = mid;
+  }
+  const change = changes[lo - 1];
+  return change && trace.t0 - change[0] < 50_000 ? change : undefined;
+}
+
+if (changes.length > 0) {
+  for (const server of servers) {
+    for (const method of ["PATCH", "POST"]) {
+      const toRequest: number[] = [];
+      const toBroadcast: number[] = [];
+      const toFirst: number[] = [];
+      const total: number[] = [];
+      for (const trace of server.traces) {
+        const broadcastAt = first(trace, "broadcast") ?? first(trace, "redis> publish");
+        const change = trace.method === method ? changeOf(trace) : undefined;
+        if (broadcastAt === undefined || !change || change[1] < trace.t0) continue;
+        toRequest.push(trace.t0 - change[0]);
+        toBroadcast.push(broadcastAt);
+        toFirst.push(change[1] - trace.t0 - broadcastAt);
+        total.push(change[1] - change[0]);
+      }
+      if (total.length === 0) continue;
+      const line = (what: string, values: number[]) =>
+        `  ${what.padEnd(46)}${us(percentile(values, 0.5))}${us(percentile(values, 0.9))}`;
+      console.log(
+        `\nfrom the clients, ${server.raw ? "raw Socket.io" : "Podium"} pid ${server.pid}: ${method} (${total.length} changes; p50, p90)`,
+      );
+      console.log(line("client sends → request event", toRequest));
+      console.log(line("request event → broadcast (or publish)", toBroadcast));
+      console.log(line("broadcast → first socket's receipt", toFirst));
+      console.log(line("send → first receipt", total));
+    }
+  }
 }
