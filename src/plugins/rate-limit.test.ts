@@ -68,6 +68,36 @@ describe("rate limits in the app", () => {
     expect((await get(t, "/api/me", "127.0.0.1", { "x-forwarded-for": "9.9.9.10" })).statusCode).toBe(401);
   });
 
+  it("counts an IPv6 client per /64, and an IPv4-mapped address as the IPv4 one", async () => {
+    const t = await app({ RATE_LIMIT_IP_MAX: "2" });
+    // Two addresses of one /64: one client, which could otherwise take a fresh address for every request.
+    expect((await get(t, "/api/me", "2001:db8:1:2::a")).statusCode).toBe(401);
+    expect((await get(t, "/api/me", "2001:db8:1:2::b")).statusCode).toBe(401);
+    const walked = await get(t, "/api/me", "2001:db8:1:2:ffff::c");
+    expect(walked.statusCode).toBe(429);
+    expect(walked.json()).toMatchObject({ code: "RATE_LIMITED" });
+    expect((await get(t, "/api/me", "2001:db8:1:3::a")).statusCode).toBe(401); // the next /64
+    // A dual-stack socket reports an IPv4 client as ::ffff:a.b.c.d: still the same client.
+    expect((await get(t, "/api/me", "10.3.0.1")).statusCode).toBe(401);
+    expect((await get(t, "/api/me", "::ffff:10.3.0.1")).statusCode).toBe(401);
+    expect((await get(t, "/api/me", "10.3.0.1")).statusCode).toBe(429);
+  });
+
+  it("answers a route's own limit (the join-code lookup) in the same shape, and not also the address limit", async () => {
+    const t = await app({ RATE_LIMIT_JOIN_LOOKUP_MAX: "1", RATE_LIMIT_IP_MAX: "1" });
+    const lookup = () => get(t, "/api/join/NOPE1234", "10.3.1.1");
+    const first = await lookup();
+    expect(first.statusCode).not.toBe(429);
+    expect(first.headers["ratelimit-limit"]).toBe("1");
+    const second = await lookup();
+    expect(second.statusCode).toBe(429);
+    expect(second.json()).toMatchObject({ status: 429, code: "RATE_LIMITED" });
+    expect(second.json().detail).toMatch(/^Too many requests; retry in \d+ seconds\.$/);
+    expect(Number(second.headers["retry-after"])).toBeGreaterThan(0);
+    // The lookups did not spend the address's allowance for the rest of the API.
+    expect((await get(t, "/api/me", "10.3.1.1")).statusCode).toBe(401);
+  });
+
   it("is stricter on sign-in routes than elsewhere", async () => {
     const t = await app({ RATE_LIMIT_SIGN_IN_MAX: "2", RATE_LIMIT_IP_MAX: "100" });
     // 127.0.0.1: the address of the raw-socket request below.

@@ -16,8 +16,12 @@ declare module "fastify" {
      * Redis again (a limiter of its own) then pays one round trip for both.
      */
     actorLimit?: "deferred";
+    /** Set by this plugin on the routes the per-address limit guards (every route without a `rateLimit` of its own). */
+    addressLimited?: true;
   }
   interface FastifyRequest {
+    /** The per-address limit's answer, asked in this plugin's onRequest hook (null: the route has no such limit). */
+    addressLimit: Promise<RateLimitResult> | null;
     /** The per-actor limit's answer on routes that defer it: rejects with the 429 when the actor is over it. */
     actorLimit: Promise<void> | null;
     /** The per-actor limit asked in onRequest for the actor the credential most likely is (see `early`). */
@@ -26,6 +30,7 @@ declare module "fastify" {
 }
 
 type RateLimitResult = Awaited<ReturnType<ReturnType<FastifyInstance["createRateLimit"]>>>;
+type HookDone = (error?: Error) => void;
 
 export interface RateLimitOptions {
   config: Config["rateLimit"];
@@ -33,23 +38,83 @@ export interface RateLimitOptions {
 }
 
 /**
- * Sliding-window limits per client IP on every request (onRequest, before any work), stricter on sign-in
- * routes. Counters live in Redis when configured, so several instances share them; in memory otherwise. Answers
- * 429 problem+json with Retry-After and the IETF RateLimit-* headers. If Redis fails, requests pass (fail open):
- * an outage of the cache must not take the API down with it.
+ * Sliding-window limits per client address on every request, stricter on sign-in routes, before any work: the
+ * route's last onRequest hook waits for the answer, so a refused request is never parsed. Counters live in
+ * Redis when configured, so several instances share them; in memory otherwise. The address is the one Fastify
+ * trusts (TRUST_PROXY), with IPv6 clients counted per /64 (one subscriber's usual allocation, which an abuser
+ * could otherwise walk through) and IPv4-mapped IPv6 as IPv4: `@fastify/rate-limit`'s default key. Answers 429
+ * problem+json with Retry-After and the IETF RateLimit-* headers. If Redis fails, requests pass (fail open): an
+ * outage of the cache must not take the API down with it.
+ *
+ * The limit is asked in a shared onRequest hook, which runs before the authentication's and the per-actor
+ * limit's: with Redis the three asks leave together, and only then does the route wait (one round trip, not
+ * three in a row). Routes with a `rateLimit` of their own get `@fastify/rate-limit`'s hook instead.
  */
 async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOptions) {
   await app.register(rateLimitPlugin, {
-    global: true,
+    global: false,
     hook: "onRequest",
-    max: async (request: FastifyRequest) => (isSignIn(request) ? config.signInMax : config.ipMax),
     timeWindow: config.windowMs,
-    keyGenerator: (request) => (isSignIn(request) ? `sign-in:${request.ip}` : `ip:${request.ip}`),
     store: createSlidingWindowStore({ redis, prefix: "podium:rl:" }),
     skipOnError: true,
     enableDraftSpec: true,
-    errorResponseBuilder: (_request, context) =>
-      new AppError("RATE_LIMITED", context.statusCode, `Too many requests; retry in ${context.after}.`),
+    errorResponseBuilder: (_request, context) => tooManyRequests(context.ttl),
+  });
+  // Each its own count (keys podium:rl:group:<id>:{address}), as the two limits always were.
+  const perAddress = limiter(app, "address", config.ipMax, config.windowMs);
+  const perAddressSignIn = limiter(app, "sign-in", config.signInMax, config.windowMs);
+
+  app.decorateRequest("addressLimit", null);
+  app.addHook("onRoute", (route) => {
+    // A HEAD route Fastify derives from a GET comes here with the GET's options, already marked.
+    if (route.config?.rateLimit != null || route.config?.addressLimited) return;
+    route.config = { ...route.config, addressLimited: true };
+    // After the route's own onRequest hooks, as the plugin's hook was: those only start asks of their own (the
+    // question route's allowance), which then travel with this one.
+    route.onRequest = [...[route.onRequest ?? []].flat(), awaitAddressLimit];
+  });
+  app.addHook("onRequest", (request, _reply, done) => {
+    if (request.routeOptions.config.addressLimited) {
+      const answer = (isSignIn(request) ? perAddressSignIn : perAddress)(request);
+      answer.catch(() => undefined);
+      request.addressLimit = answer;
+    }
+    done();
+  });
+
+  function awaitAddressLimit(request: FastifyRequest, reply: FastifyReply, done: HookDone) {
+    // Asked above for every request to this route, unless an earlier hook of another plugin answered first.
+    applyLimit(request.addressLimit ?? perAddress(request), reply, done);
+  }
+}
+
+/**
+ * A limiter of the plugin's store whose keys are scoped by `groupId`: the plugin reads that option in
+ * `createRateLimit` too (it hands it to the store's `child()`), though its types list it on route options only.
+ * The default key, the trusted address (IPv6 per /64), is computed without an await, so with Redis the ask
+ * leaves inside the hook that makes it.
+ */
+function limiter(app: FastifyInstance, groupId: string, max: number, timeWindow: number) {
+  type Options = NonNullable<Parameters<FastifyInstance["createRateLimit"]>[0]>;
+  return app.createRateLimit({ groupId, max, timeWindow } as Options & { groupId: string });
+}
+
+/** A limit's answer as the response sees it: the RateLimit-* headers, and the 429 when over the limit. */
+function applyLimit(answer: Promise<RateLimitResult>, reply: FastifyReply, done: HookDone) {
+  answer.then((result) => {
+    if (result.isAllowed) return done();
+    const resetSeconds = Math.max(1, result.ttlInSeconds);
+    reply.header("ratelimit-limit", result.max);
+    reply.header("ratelimit-remaining", result.remaining);
+    reply.header("ratelimit-reset", resetSeconds);
+    done(result.isExceeded ? tooManyRequests(result.ttl) : undefined);
+  }, done);
+}
+
+function tooManyRequests(ttlMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
+  return new AppError("RATE_LIMITED", 429, `Too many requests; retry in ${seconds} seconds.`, {
+    headers: { "retry-after": String(seconds) },
   });
 }
 
@@ -58,31 +123,22 @@ async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOpt
  * exceed it by spreading requests over many addresses. Registered after the auth plugin: its preHandler
  * must run once the actor is known.
  */
-async function actorRateLimit(app: FastifyInstance, { config, redis }: RateLimitOptions) {
-  // createRateLimit, not rateLimit(): the latter's handler skips requests the IP limit already counted.
+async function actorRateLimit(app: FastifyInstance, { config }: RateLimitOptions) {
+  // createRateLimit, not rateLimit(): the latter's handler skips requests the IP limit already counted. Its keys
+  // live in the plugin's store (a `store` option here would be ignored), scope podium:rl:limiter:.
   const check = app.createRateLimit({
     max: config.actorMax,
     timeWindow: config.windowMs,
     keyGenerator: (request) => actorId(request.actor) ?? `ip:${request.ip}`,
-    store: createSlidingWindowStore({ redis, prefix: "podium:rl-actor:" }),
     skipOnError: true,
   });
-  const verdict = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+  const verdict = (request: FastifyRequest, reply: FastifyReply, done: HookDone) => {
     const early = request.earlyActorLimit;
-    const answer = early !== null && early.key === actorId(request.actor) ? early.answer : check(request);
-    answer.then((result) => {
-      if (result.isAllowed) return done();
-      const resetSeconds = Math.max(1, result.ttlInSeconds);
-      reply.header("ratelimit-limit", result.max);
-      reply.header("ratelimit-remaining", result.remaining);
-      reply.header("ratelimit-reset", resetSeconds);
-      if (!result.isExceeded) return done();
-      done(
-        new AppError("RATE_LIMITED", 429, `Too many requests; retry in ${resetSeconds} seconds.`, {
-          headers: { "retry-after": String(resetSeconds) },
-        }),
-      );
-    }, done);
+    applyLimit(
+      early !== null && early.key === actorId(request.actor) ? early.answer : check(request),
+      reply,
+      done,
+    );
   };
   app.decorateRequest("actorLimit", null);
   app.decorateRequest("earlyActorLimit", null);
