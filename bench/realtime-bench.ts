@@ -33,6 +33,7 @@ import {
   nulls,
   probeHeap,
   rawSockets,
+  sharedDatabaseUrl,
   signInHost,
   startClient,
   startRaw,
@@ -85,6 +86,8 @@ export interface ModeResult {
   mode: RtMode;
   instances: number;
   raw: SystemLatency;
+  /** Raw Socket.io committing each change to PostgreSQL before its emit: a reference, not a target. */
+  durable: SystemLatency;
   podium: SystemLatency;
   question: SystemLatency;
   /** Rounds discarded and repeated because other processes took the CPU meanwhile. */
@@ -167,9 +170,10 @@ export async function measureRealtime(
       },
     });
     servers.push(podium.child);
-    const raw = await startRaw("realtime-raw", flags);
-    servers.push(raw.child);
     await waitFor200(`${podium.url}/api/health`, podium.child, 120_000);
+    // After Podium is up: its embedded PostgreSQL, which the raw server's durable writes use too, exists by now.
+    const raw = await startRaw("realtime-raw", flags, await sharedDatabaseUrl(target, embeddedPort));
+    servers.push(raw.child);
     const publicUrl = process.env.PUBLIC_URL || podium.url;
     const host = await signInHost(podium.url, publicUrl, `realtime-host-${tag}@example.test`);
     const capacity = settings.attendees + WARM_SOCKETS + (settings.waves + 1) * settings.waveSockets;

@@ -15,7 +15,7 @@ import type { ClientProcess } from "./realtime-setup.js";
  * What a mode measures: the raw Socket.io broadcast (baseline), Podium's PATCH /api/sessions/:id, Podium's
  * question creation. Every round sends one burst of each, in an order that rotates from round to round.
  */
-export const RT_SYSTEMS = ["raw", "podium", "question"] as const;
+export const RT_SYSTEMS = ["raw", "durable", "podium", "question"] as const;
 export type RtSystem = (typeof RT_SYSTEMS)[number];
 
 /** Quiet time before each burst (the previous burst's garbage, the servers' timers). */
@@ -168,9 +168,10 @@ export interface Side {
 }
 
 /**
- * The three sides of a mode, each burst triggered on the first instance (the url given): raw `POST /broadcast`
- * of the session object (`session:updated`), Podium's PATCH by the host, Podium's question creation by the
- * attendees in turn. Podium's two share their sockets.
+ * The four sides of a mode, each burst triggered on the first instance (the url given): raw `POST /broadcast`
+ * of the session object (`session:updated`); the same after committing it to PostgreSQL (`durable`, a reference:
+ * what a durable write alone costs); Podium's PATCH by the host; Podium's question creation by the attendees in
+ * turn. The two raw sides share their sockets, and so do Podium's two.
  */
 export function latencySides(s: {
   groups: { podium: string; raw: string };
@@ -182,19 +183,17 @@ export function latencySides(s: {
   template: Record<string, unknown>;
 }): Record<RtSystem, Side> {
   const { sessionId } = s;
+  const raw = {
+    kind: "raw-broadcast",
+    url: s.urls.raw,
+    sessionId,
+    event: "session:updated",
+    template: s.template,
+    field: "title",
+  } as const;
   return {
-    raw: {
-      group: s.groups.raw,
-      trigger: {
-        kind: "raw-broadcast",
-        url: s.urls.raw,
-        sessionId,
-        event: "session:updated",
-        template: s.template,
-        field: "title",
-      },
-      pids: s.pids.raw,
-    },
+    raw: { group: s.groups.raw, trigger: raw, pids: s.pids.raw },
+    durable: { group: s.groups.raw, trigger: { ...raw, durable: true }, pids: s.pids.raw },
     podium: {
       group: s.groups.podium,
       trigger: { kind: "podium-session-patch", url: s.urls.podium, sessionId, hostToken: s.hostToken },
@@ -226,15 +225,15 @@ export async function measureLatency(
       tag: tag(),
     });
   const systems = RT_SYSTEMS;
-  const triggered: Record<RtSystem, number> = { raw: 0, podium: 0, question: 0 };
+  const triggered: Record<RtSystem, number> = { raw: 0, durable: 0, podium: 0, question: 0 };
   for (const system of systems) {
     const warm = await burst(sides[system], settings.warmupMessages);
     triggered[system] += warm.sent;
     log(`    warm-up ${system}: ${warm.latenciesUs.flat().length}/${warm.expected} receipts`);
   }
   const perRound = Math.ceil(settings.messages / settings.rounds);
-  const bursts: Record<RtSystem, BurstResult[]> = { raw: [], podium: [], question: [] };
-  const rounds: Record<RtSystem, LatencyRound[]> = { raw: [], podium: [], question: [] };
+  const bursts: Record<RtSystem, BurstResult[]> = { raw: [], durable: [], podium: [], question: [] };
+  const rounds: Record<RtSystem, LatencyRound[]> = { raw: [], durable: [], podium: [], question: [] };
   let discardedRounds = 0;
   for (let round = 1; round <= settings.rounds; round++) {
     const first = (round - 1) % systems.length;
@@ -286,6 +285,7 @@ export async function measureLatency(
   }
   return {
     raw: summarize("raw", bursts.raw, rounds.raw, triggered.raw),
+    durable: summarize("durable", bursts.durable, rounds.durable, triggered.durable),
     podium: summarize("podium", bursts.podium, rounds.podium, triggered.podium),
     question: summarize("question", bursts.question, rounds.question, triggered.question),
     discardedRounds,

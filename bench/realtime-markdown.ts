@@ -38,7 +38,10 @@ CPU is discarded and repeated after 20 s, up to 4 attempts${discardedNote(report
 ${markdownTable(t.rounds)}
 ${t.instances.length > 1 ? `\nBy instance (2 instances + Redis):\n\n${markdownTable(t.instances)}\n` : ""}
 Where Podium's extra time goes (medians; "first receipt": send → the first socket's receipt, i.e. the request's
-handling up to the emit; "fan-out": first → last socket's receipt of the same change, i.e. Socket.io's delivery):
+handling up to the emit; "fan-out": first → last socket's receipt of the same change, i.e. Socket.io's delivery).
+"raw + INSERT" is a reference, not a target: the raw server committing each change to the same PostgreSQL (one
+prepared autocommit INSERT of the body, \`synchronous_commit\` on) before its emit, as write-then-publish requires;
+its row shows what a durable write alone adds to raw Socket.io, and the last column Podium against it:
 
 ${markdownTable(t.split)}
 
@@ -64,7 +67,9 @@ How:
   Socket.io 4.8 on \`node:http\`, no middleware, no database: a socket joins the room named by its
   \`auth.sessionId\` and gets a small \`session:snapshot\`; \`POST /broadcast/:id\` parses the JSON body and calls
   \`io.to(room).emit("session:updated", body)\`, then answers 204. The body is the session object Podium sends
-  (same fields, same size), with the new title.
+  (same fields, same size), with the new title. With \`&durable=1\` (the "raw + INSERT" reference) it first inserts
+  the body into \`bench_raw_writes\` on Podium's PostgreSQL over one \`pg\` connection and emits once that commits;
+  it shares the raw sockets and takes its rounds in turn with the other three.
 - Clients: \`bench/realtime-client.ts\`, one process, started through \`sh -c 'ulimit -n …'\` (open-files limit
   ${num(report.clientOpenFiles)}); socket.io-client 4.8 with \`forceNew: true\`, \`transports: ["websocket"]\`, no
   reconnection; Podium sockets with \`auth: {sessionId, token}\` (attendee tokens from \`POST /api/attendee/join/:id\`;

@@ -5,13 +5,18 @@
  * `session:updated` when not given), then answers 204. With REDIS_URL, `@socket.io/redis-adapter` on ioredis (key RAW_ADAPTER_KEY, not Podium's) carries
  * broadcasts to the other instances. GET /stats: `{sockets}` connected to this instance.
  *
- *   PORT=… [REDIS_URL=…] node --import tsx bench/realtime-raw.ts
+ * With RAW_DATABASE_URL, `POST /broadcast/:sessionId?event=<name>&durable=1` first commits the body to PostgreSQL
+ * (one prepared INSERT into `bench_raw_writes`, autocommit, the server's `synchronous_commit`) and emits after the
+ * commit, as a write-then-publish service must: the cost of a durable write alone, next to raw Socket.io and Podium.
+ *
+ *   PORT=… [REDIS_URL=…] [RAW_DATABASE_URL=…] node --import tsx bench/realtime-raw.ts
  *
  * Prints `realtime-raw ready <url>` once it listens; exits 0 on SIGTERM after closing.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { Server } from "socket.io";
 
 /** The raw servers' adapter prefix: their Redis traffic never reaches Podium's `podium:io` subscribers. */
@@ -22,9 +27,23 @@ const host = process.env.HOST ?? "127.0.0.1";
 
 const room = (sessionId: string) => `session:${sessionId}`;
 
+/** One connection, as Podium's pool mostly uses one at 20 Hz: the durable writes, in order. */
+const database = process.env.RAW_DATABASE_URL
+  ? new pg.Client({ connectionString: process.env.RAW_DATABASE_URL })
+  : undefined;
+const WRITE = {
+  name: "bench_raw_write",
+  text: "insert into bench_raw_writes (room, payload) values ($1, $2::jsonb)",
+};
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
-  const match = /^\/broadcast\/([^/?]+)(?:\?event=([^&]+))?$/.exec(req.url ?? "");
+  const match = /^\/broadcast\/([^/?]+)(?:\?event=([^&]+))?(&durable=1)?$/.exec(req.url ?? "");
   if (req.method === "POST" && match) {
+    const durable = match[3] !== undefined;
+    if (durable && !database) {
+      res.writeHead(501).end();
+      return;
+    }
     let text = "";
     req.setEncoding("utf8");
     req.on("data", (chunk: string) => (text += chunk));
@@ -36,8 +55,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
         res.writeHead(400).end();
         return;
       }
-      io.to(room(match[1]!)).emit(decodeURIComponent(match[2] ?? "session:updated"), payload);
-      res.writeHead(204).end();
+      const emit = () => {
+        io.to(room(match[1]!)).emit(decodeURIComponent(match[2] ?? "session:updated"), payload);
+        res.writeHead(204).end();
+      };
+      if (!durable) return emit();
+      database!.query({ ...WRITE, values: [room(match[1]!), text] }).then(emit, (error: unknown) => {
+        console.error(`realtime-raw: write failed: ${String(error)}`);
+        res.writeHead(500).end();
+      });
     });
     return;
   }
@@ -73,6 +99,13 @@ io.on("connection", (socket) => {
   socket.emit("session:snapshot", { sessionId });
 });
 
+if (database) {
+  await database.connect();
+  await database.query(
+    "create table if not exists bench_raw_writes (id bigserial primary key, room text not null, payload jsonb not null, at timestamptz not null default now())",
+  );
+}
+
 httpServer.listen(port, host, () => {
   const address = httpServer.address();
   const bound = typeof address === "object" && address ? address.port : port;
@@ -82,7 +115,15 @@ httpServer.listen(port, host, () => {
 const stop = () => {
   io.local.disconnectSockets(true);
   io.close(() => {
-    Promise.all(redisClients.map((c) => c.quit().catch(() => undefined))).then(
+    const closing = [
+      ...redisClients.map((c) => c.quit().catch(() => undefined)),
+      // Another raw instance may have dropped it already.
+      database
+        ?.query("drop table if exists bench_raw_writes")
+        .catch(() => undefined)
+        .then(() => database.end()),
+    ];
+    Promise.all(closing).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -62,9 +62,10 @@ export async function measureTwoInstances(
   });
   servers.push(b.child);
   await waitFor200(`${b.url}/api/health`, b.child, 120_000);
-  const rawA = await startRaw("realtime-raw A (Redis)", flags, redis.url);
+  const rawDatabase = await sharedDatabaseUrl(target, embeddedPort);
+  const rawA = await startRaw("realtime-raw A (Redis)", flags, rawDatabase, redis.url);
   servers.push(rawA.child);
-  const rawB = await startRaw("realtime-raw B (Redis)", flags, redis.url);
+  const rawB = await startRaw("realtime-raw B (Redis)", flags, rawDatabase, redis.url);
   servers.push(rawB.child);
 
   const host = await signInHost(a.url, publicUrl, `realtime-host-redis-${tag}@example.test`);

@@ -39,15 +39,17 @@ const modeLabel = (mode: RtMode) =>
   mode === "single" ? "1 instance" : "2 instances + Redis (trigger to A, sockets split A/B)";
 const SYSTEM_LABELS: Record<RtSystem, string> = {
   raw: "raw Socket.io: POST /broadcast → io.to(room).emit",
+  durable: "raw Socket.io + a committed INSERT (reference): POST /broadcast?durable=1 → INSERT, then emit",
   podium: "Podium: PATCH /api/sessions/:id → session:updated",
   question: "Podium: POST /api/sessions/:id/questions → question:created",
 };
 const systemLabel = (m: ModeResult, system: RtSystem) =>
   m.instances > 1
-    ? `${SYSTEM_LABELS[system]} (on A; A + B${system === "raw" ? ", redis-adapter" : ""})`
+    ? `${SYSTEM_LABELS[system]} (on A; A + B${system === "raw" || system === "durable" ? ", redis-adapter" : ""})`
     : SYSTEM_LABELS[system];
 const shortLabel: Record<RtSystem, string> = {
   raw: "raw",
+  durable: "raw + INSERT",
   podium: "Podium PATCH",
   question: "Podium question",
 };
@@ -134,12 +136,13 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
   const split = [
     [
       "setup",
-      "Podium side",
+      "side",
       "p50 − raw p50",
       "first receipt − raw's (request handling before the emit)",
       "fan-out − raw's (first → last socket)",
       "server CPU per change − raw's",
       "trigger answered p50 − raw's",
+      "p50 vs raw + INSERT (p50 / p99)",
     ],
   ];
   for (const m of report.modes) {
@@ -150,8 +153,9 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
     });
     for (const system of RT_SYSTEMS) {
       const s = m[system];
-      const isPodium = system !== "raw";
+      const isPodium = system === "podium" || system === "question";
       const r = ratios(system);
+      const reference = system === "durable";
       latency.push([
         modeLabel(m.mode),
         systemLabel(m, system),
@@ -162,11 +166,13 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
         ms(s.p50Us),
         ms(s.p99Us),
         ms(s.maxUs),
-        isPodium ? ratio(r.p50) : "baseline",
-        isPodium ? ratio(r.p99) : "baseline",
+        isPodium || reference ? ratio(r.p50) : "baseline",
+        isPodium || reference ? ratio(r.p99) : "baseline",
         isPodium
           ? `≤ ${ratio(latencyRatio)}: ${verdict(r.p50 <= latencyRatio && r.p99 <= latencyRatio)}`
-          : "baseline",
+          : reference
+            ? "reference"
+            : "baseline",
         `${ms(s.triggerP50Us)} / ${ms(s.triggerP99Us)} (${statusCell(s)})`,
         ms(s.firstP50Us),
         ms(s.spreadP50Us),
@@ -202,9 +208,10 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
             `${s.strays} strays, triggers ${statusCell(s)}`,
         );
     }
-    for (const { system } of CHECKED) {
+    for (const system of ["durable", ...CHECKED.map((c) => c.system)] as const) {
       const s = m[system];
       const diff = (a: number, b: number) => `${a >= b ? "+" : "−"}${ms(Math.abs(a - b))}`;
+      const durable = m.durable;
       split.push([
         label,
         shortLabel[system],
@@ -213,6 +220,9 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
         diff(s.spreadP50Us, m.raw.spreadP50Us),
         `${s.serverCpuPerChangeMs >= m.raw.serverCpuPerChangeMs ? "+" : "−"}${Math.abs(s.serverCpuPerChangeMs - m.raw.serverCpuPerChangeMs).toFixed(2)} ms`,
         diff(s.triggerP50Us, m.raw.triggerP50Us),
+        system === "durable"
+          ? "reference"
+          : `${ratio(s.p50Us / durable.p50Us)} / ${ratio(s.p99Us / durable.p99Us)}`,
       ]);
     }
     for (const { system, what } of CHECKED) {

@@ -280,10 +280,14 @@ export function nodeFlags(profileDir: string | undefined, traceDir: string | und
   return profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, ...flags] : flags;
 }
 
-/** The raw Socket.io baseline (realtime-raw.ts) in its own process, with the Redis adapter when `redisUrl`. */
+/**
+ * The raw Socket.io baseline (realtime-raw.ts) in its own process, with the Redis adapter when `redisUrl`, and its
+ * durable writes (`?durable=1`) going to `databaseUrl`.
+ */
 export async function startRaw(
   name: string,
   flags: string[],
+  databaseUrl: string,
   redisUrl?: string,
 ): Promise<{ child: Child; url: string }> {
   const port = await freePort();
@@ -292,6 +296,7 @@ export async function startRaw(
     NODE_ENV: "production",
     HOST: "127.0.0.1",
     PORT: String(port),
+    RAW_DATABASE_URL: databaseUrl,
   };
   if (redisUrl) env.REDIS_URL = redisUrl;
   else delete env.REDIS_URL;

@@ -13,7 +13,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 16 });
  * `PATCH /api/sessions/:id` (the host renames the session; everyone gets `session:updated`), Podium's question
  * creation `POST /api/sessions/:id/questions` (an attendee asks; everyone gets `question:created`; askers taken
  * in turn from `askerTokens`, so none comes near the per-attendee question limit), and the raw baseline's
- * `POST /broadcast/:id?event=…`, which emits its body, `template` with the change's mark in `field`.
+ * `POST /broadcast/:id?event=…`, which emits its body, `template` with the change's mark in `field` (`durable`:
+ * after committing it to PostgreSQL).
  */
 export type TriggerSpec =
   | { kind: "podium-session-patch"; url: string; sessionId: string; hostToken: string }
@@ -25,6 +26,7 @@ export type TriggerSpec =
       event: string;
       template: Record<string, unknown>;
       field: "title" | "text";
+      durable?: boolean;
     };
 
 /** Events the sockets listen to: what the triggers above make the servers send. */
@@ -117,7 +119,9 @@ export function triggerOf(
       };
     }
     case "raw-broadcast": {
-      const url = `${spec.url}/broadcast/${spec.sessionId}?event=${encodeURIComponent(spec.event)}`;
+      const url =
+        `${spec.url}/broadcast/${spec.sessionId}?event=${encodeURIComponent(spec.event)}` +
+        (spec.durable ? "&durable=1" : "");
       const value = (seq: number) =>
         spec.field === "text" ? questionText(tag, seq) : `${markOf(tag, seq)}title`;
       return {
