@@ -12,8 +12,9 @@ import type { BurstResult, TriggerSpec } from "./realtime-client.js";
 import type { ClientProcess } from "./realtime-setup.js";
 
 /**
- * What a mode measures: the raw Socket.io broadcast (baseline), Podium's PATCH /api/sessions/:id, Podium's
- * question creation. Every round sends one burst of each, in an order that rotates from round to round.
+ * What a mode measures: the raw Socket.io broadcast (baseline), the same after a committed INSERT (reference),
+ * Podium's PATCH /api/sessions/:id, Podium's question creation. Every round sends one burst of each, in an order
+ * that rotates from round to round.
  */
 export const RT_SYSTEMS = ["raw", "durable", "podium", "question"] as const;
 export type RtSystem = (typeof RT_SYSTEMS)[number];

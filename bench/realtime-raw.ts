@@ -1,6 +1,6 @@
 /**
  * The real-time baseline: a raw Socket.io 4.8 server with nothing of Podium in it. A socket joins the room of
- * the `auth.sessionId` it sends (no credential, no database) and gets a small `session:snapshot`;
+ * the `auth.sessionId` it sends (no credential) and gets a small `session:snapshot`;
  * `POST /broadcast/:sessionId?event=<name>` parses its JSON body and does `io.to(room).emit(name, body)` (name
  * `session:updated` when not given), then answers 204. With REDIS_URL, `@socket.io/redis-adapter` on ioredis (key RAW_ADAPTER_KEY, not Podium's) carries
  * broadcasts to the other instances. GET /stats: `{sockets}` connected to this instance.

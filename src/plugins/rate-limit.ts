@@ -73,9 +73,10 @@ async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOpt
     // question route's allowance), which then travel with this one.
     route.onRequest = [...[route.onRequest ?? []].flat(), awaitAddressLimit];
   });
+  const ask = (request: FastifyRequest) => (isSignIn(request) ? perAddressSignIn : perAddress)(request);
   app.addHook("onRequest", (request, _reply, done) => {
     if (request.routeOptions.config.addressLimited) {
-      const answer = (isSignIn(request) ? perAddressSignIn : perAddress)(request);
+      const answer = ask(request);
       answer.catch(() => undefined);
       request.addressLimit = answer;
     }
@@ -83,8 +84,9 @@ async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOpt
   });
 
   function awaitAddressLimit(request: FastifyRequest, reply: FastifyReply, done: HookDone) {
-    // Asked above for every request to this route, unless an earlier hook of another plugin answered first.
-    applyLimit(request.addressLimit ?? perAddress(request), reply, done);
+    // Asked in the shared hook above for every request to this route; asking here too keeps the limit should
+    // that hook ever not have run.
+    applyLimit(request.addressLimit ?? ask(request), reply, done);
   }
 }
 
