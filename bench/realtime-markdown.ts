@@ -71,7 +71,8 @@ How:
   the body into \`bench_raw_writes\` on Podium's PostgreSQL over one \`pg\` connection and emits once that commits;
   it shares the raw sockets and takes its rounds in turn with the other three.
 - Clients: \`bench/realtime-client.ts\`, one process, started through \`sh -c 'ulimit -n …'\` (open-files limit
-  ${num(report.clientOpenFiles)}); socket.io-client 4.8 with \`forceNew: true\`, \`transports: ["websocket"]\`, no
+  ${num(report.clientOpenFiles)}) with \`--expose-gc\`: it runs a full GC before each burst, so that its own
+  mark-compacts (22–45 ms measured) fall between bursts rather than into one; socket.io-client 4.8 with \`forceNew: true\`, \`transports: ["websocket"]\`, no
   reconnection; Podium sockets with \`auth: {sessionId, token}\` (attendee tokens from \`POST /api/attendee/join/:id\`;
   the session's capacity is raised with \`PATCH\`), 50 connecting at a time, each counted once its
   \`session:snapshot\` arrived. Both servers keep their ${num(s.attendees)} sockets during the whole latency part.

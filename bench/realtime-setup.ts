@@ -251,7 +251,15 @@ export async function startClient(openFiles: number): Promise<ClientProcess> {
   const child = spawnChild(
     "realtime-client",
     "/bin/sh",
-    ["-c", script, process.execPath, "--import", "tsx", join(ROOT, "bench", "realtime-client.ts")],
+    [
+      "-c",
+      script,
+      process.execPath,
+      "--expose-gc",
+      "--import",
+      "tsx",
+      join(ROOT, "bench", "realtime-client.ts"),
+    ],
     process.env,
   );
   const line = await waitForLine(child, "realtime-client ready", 30_000);
