@@ -1,4 +1,5 @@
 import type { SessionSettings } from "../sessions/sessions.settings.js";
+import type { DuplicateBoard } from "./question-duplicates.js";
 import type { SessionStatus } from "./questions.repository.js";
 
 /** What an ask is decided on: a session's state and settings at `version`, its recent questions at `revision`. */
@@ -7,8 +8,8 @@ export interface AskContextEntry {
   settings: SessionSettings;
   version: number;
   revision: number;
-  /** Pending and visible questions, the newest first, at most the duplicate window. */
-  recent: ReadonlyArray<{ id: string; text: string }>;
+  /** Pending and visible questions, the newest first, at most the duplicate window, prepared for duplicates. */
+  board: DuplicateBoard;
 }
 
 export interface AskContexts {

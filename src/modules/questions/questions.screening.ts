@@ -1,6 +1,7 @@
 import { AppError } from "../../lib/errors.js";
 import type { SessionSettings } from "../sessions/sessions.settings.js";
-import { findDuplicate, screenQuestion } from "./question-filter.js";
+import { findDuplicate } from "./question-duplicates.js";
+import { screenQuestion } from "./question-filter.js";
 import type { AskContextEntry } from "./questions.ask-context.js";
 import type { SessionStatus } from "./questions.repository.js";
 
@@ -22,7 +23,7 @@ export function assertAskable(
 /** The screened text and the status a new question gets, or the refusal (invalid, offensive, a duplicate). */
 export function decideAsk(text: string, context: AskContextEntry) {
   const verdict = screenText(text, context.settings);
-  const duplicate = findDuplicate(verdict.text, context.recent);
+  const duplicate = findDuplicate(verdict.text, context.board);
   if (duplicate) {
     throw new AppError(
       "DUPLICATE_QUESTION",

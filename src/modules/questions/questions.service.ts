@@ -8,6 +8,7 @@ import type { Actor, AttendeeActor } from "../auth/actor.js";
 import { assertSession, decideSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
 import { defaultSessionSettings, parseStoredSettings } from "../sessions/sessions.settings.js";
+import { duplicateBoard, withNewest } from "./question-duplicates.js";
 import { assertAskable, decideAsk, screenText } from "./questions.screening.js";
 import { createAskContexts, type AskContextEntry, type AskContexts } from "./questions.ask-context.js";
 import { createQuestionBoard, view, type ViewerQuestion } from "./questions.board.js";
@@ -77,7 +78,12 @@ export function createQuestions(deps: {
       askContexts.drop(sessionId);
       throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
     }
-    const entry = { ...session, settings: parseStoredSettings(session.settings) };
+    const { recent, ...state } = session;
+    const entry = {
+      ...state,
+      settings: parseStoredSettings(session.settings),
+      board: duplicateBoard(recent),
+    };
     askContexts.set(sessionId, entry);
     return entry;
   }
@@ -211,7 +217,7 @@ export function createQuestions(deps: {
           askContexts.set(sessionId, {
             ...context,
             revision: context.revision + 1,
-            recent: [{ id: row.id, text: row.text }, ...context.recent].slice(0, DUPLICATE_WINDOW),
+            board: withNewest(context.board, { id: row.id, text: row.text }, DUPLICATE_WINDOW),
           });
           announce(row, authorName, true);
           return { ...view(row, authorName), mine: true, myVote: 0 };
