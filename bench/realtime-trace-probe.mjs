@@ -160,7 +160,21 @@ function install(outDir) {
     const wrapped = function (server) {
       const result = avvio.apply(this, arguments);
       const addHook = server.addHook;
+      let stagesMarked = false;
       server.addHook = function (name, fn) {
+        // On the root, once: marks where the body's parsing starts (every onRequest hook done, the route's own
+        // too) and where its validation starts (parsed), which no hook of Podium's shows.
+        if (this === server && !stagesMarked) {
+          stagesMarked = true;
+          addHook.call(this, "preParsing", (_request, _reply, payload, done) => {
+            mark("parse");
+            done(null, payload);
+          });
+          addHook.call(this, "preValidation", (_request, _reply, done) => {
+            mark("validate");
+            done();
+          });
+        }
         if (!TRACED_HOOKS.has(name) || typeof fn !== "function") return addHook.apply(this, arguments);
         return addHook.call(this, name, traced(name, fn));
       };
