@@ -213,13 +213,14 @@ export function createQuestions(deps: {
         );
         if (inserted) {
           const { row, authorName } = inserted;
+          // Sent first: the context's update (the board copied with this question) can wait, nothing runs between.
+          announce(row, authorName, true);
           // Our insert moved the revision on by one; if anything else did too, the next ask reads afresh.
           askContexts.set(sessionId, {
             ...context,
             revision: context.revision + 1,
             board: withNewest(context.board, { id: row.id, text: row.text }, DUPLICATE_WINDOW),
           });
-          announce(row, authorName, true);
           return { ...view(row, authorName), mine: true, myVote: 0 };
         }
         askContexts.drop(sessionId);
