@@ -131,7 +131,7 @@ export function withNewest(
   question: { id: string; text: string },
   window: number,
 ): DuplicateBoard {
-  const questions = [question, ...board.questions].slice(0, window);
+  const questions = [question, ...board.questions.slice(0, window - 1)];
   restartNumberingIfFull();
   if (board.numbering !== numbering) return duplicateBoard(questions);
   const added = candidateOf(question.text);

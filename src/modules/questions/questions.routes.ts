@@ -17,7 +17,8 @@ import {
   viewerQuestionSchema,
   voteBody,
 } from "./questions.schemas.js";
-import type { AskHeadStart, Questions } from "./questions.service.js";
+import type { AskHeadStart } from "./questions.ask.js";
+import type { Questions } from "./questions.service.js";
 
 const sessionParams = z.object({ id: z.uuid().meta({ examples: [EXAMPLE_SESSION_ID] }) }).strict();
 const questionParams = z.object({ id: z.uuid().meta({ examples: [EXAMPLE_QUESTION_ID] }) }).strict();

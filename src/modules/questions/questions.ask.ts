@@ -1,0 +1,171 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "../../db/client.js";
+import { AppError } from "../../lib/errors.js";
+import type { Actor, AttendeeActor } from "../auth/actor.js";
+import { assertSession } from "../auth/policy.js";
+import type { SessionAccess } from "../sessions/session-access.service.js";
+import { parseStoredSettings } from "../sessions/sessions.settings.js";
+import { duplicateBoard, withNewest } from "./question-duplicates.js";
+import type { AskContextEntry, AskContexts } from "./questions.ask-context.js";
+import { view, type ViewerQuestion } from "./questions.board.js";
+import { insertQuestionIfUnchanged, readAskContext, type QuestionRow } from "./questions.repository.js";
+import { assertAskable, decideAsk } from "./questions.screening.js";
+import type { QuestionLimits } from "./questions.service.js";
+
+/** How many recent questions a new one is compared with for duplicates. */
+const DUPLICATE_WINDOW = 500;
+/** How often an ask is decided again when the session changes between its read and its write. */
+const ASK_ATTEMPTS = 3;
+
+/** What an ask's caller started before the ask itself: limits already on their way. */
+export interface AskHeadStart {
+  /** Must pass before anything is written (the caller's deferred per-actor limit); awaited beside ours. */
+  gate?: Promise<void> | null;
+  /** The per-minute allowance, counted already for this attendee (`countAsk`): it is not counted again. */
+  allowance?: { attendeeId: string; allowed: Promise<boolean> } | null;
+}
+
+/**
+ * An attendee asks: decided on the session's remembered ask context (questions.ask-context.ts) and written in one
+ * statement while the session is still as remembered, else decided again on a fresh read. Part of the questions
+ * service (`createQuestions` spreads it); `announce` publishes the question once committed.
+ */
+export function createAsking(deps: {
+  db: Database;
+  sessionAccess: SessionAccess;
+  limits: QuestionLimits;
+  askContexts: AskContexts;
+  announce: (row: QuestionRow, authorName: string | null, created?: boolean) => void;
+}) {
+  const { db, sessionAccess, limits, askContexts, announce } = deps;
+
+  /** The session's ask context as stored now, remembered for the next ask (404: no such session). */
+  async function freshAskContext(sessionId: string): Promise<AskContextEntry> {
+    const { session } = await readAskContext(db, sessionId, DUPLICATE_WINDOW);
+    if (!session) {
+      askContexts.drop(sessionId);
+      throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
+    }
+    const { recent, ...state } = session;
+    const entry = {
+      ...state,
+      settings: parseStoredSettings(session.settings),
+      board: duplicateBoard(recent),
+    };
+    askContexts.set(sessionId, entry);
+    return entry;
+  }
+
+  /**
+   * Counts one question of this attendee against its per-minute allowance now, for an ask about to be made
+   * (passed to `ask` as `allowance`), so that the caller can have it answered beside its own round trips. An ask
+   * that cannot be made (Q&A closed) gives it back.
+   */
+  function countAsk(attendeeId: string): Promise<boolean> {
+    const allowed = limits.allowQuestion(attendeeId);
+    // Awaited by the ask, or never (refused before it looks, e.g. Q&A closed): no unhandled rejection meanwhile.
+    allowed.catch(() => undefined);
+    return allowed;
+  }
+
+  return {
+    countAsk,
+
+    async ask(
+      actor: Actor,
+      sessionId: string,
+      input: { text: string; anonymous?: boolean },
+      headStart: AskHeadStart = {},
+    ): Promise<ViewerQuestion> {
+      const { gate } = headStart;
+      if (actor.kind !== "attendee") await sessionAccess.authorize(actor, "questions.ask", sessionId);
+      // The policy lets attendees of this session alone ask; its attendee branch reads only the token's session.
+      assertSession(actor, "questions.ask", {
+        sessionId,
+        workspaceId: "",
+        sessionRole: null,
+        workspaceRole: null,
+      });
+      const asker = actor as AttendeeActor;
+      const { allowance } = headStart;
+      // Counted by the caller in advance, or here once the ask can be made: never while Q&A is closed.
+      const early = allowance?.attendeeId === asker.attendeeId ? allowance.allowed : null;
+      let counting = early;
+      let askable = false;
+      let changed = 0;
+      let remembered = askContexts.get(sessionId);
+      for (;;) {
+        const fromCache = remembered !== undefined;
+        const context = remembered ?? (await freshAskContext(sessionId));
+        let decided: ReturnType<typeof decideAsk>;
+        try {
+          assertAskable(context.status, context.settings, input);
+          // Counted once per request, also when the ask is decided again on a newer state of the session. The
+          // text is screened while the limiter answers (a Redis round trip); the limit's refusal comes first.
+          askable = true;
+          counting ??= countAsk(asker.attendeeId);
+          const allowed = Promise.all([gate, counting]).then(([, allow]) => allow);
+          let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
+          try {
+            screened = { decided: decideAsk(input.text, context) };
+          } catch (refusal) {
+            screened = { refused: refusal };
+          }
+          if (!(await allowed)) {
+            throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
+              headers: { "retry-after": "60" },
+            });
+          }
+          if ("refused" in screened) throw screened.refused;
+          decided = screened.decided;
+        } catch (error) {
+          // A refusal stands only on what is stored now: one made on a remembered context is made again.
+          if (fromCache && !(error instanceof AppError && error.code === "RATE_LIMITED")) {
+            askContexts.drop(sessionId);
+            remembered = undefined;
+            continue;
+          }
+          // Refused before the ask could be made (Q&A closed): what was counted in advance is given back.
+          if (early && !askable) limits.refundQuestion(asker.attendeeId).catch(() => undefined);
+          throw error;
+        }
+        const { verdict, status } = decided;
+        // The id is chosen here so that the question and its event are one statement (no transaction round trips).
+        const questionId = randomUUID();
+        const inserted = await insertQuestionIfUnchanged(
+          db,
+          {
+            id: questionId,
+            sessionId,
+            authorAttendeeId: asker.attendeeId,
+            text: verdict.text,
+            anonymous: input.anonymous ?? false,
+            status,
+          },
+          // A fresh read is checked for its version only, as a read-then-write always was: concurrent askers must
+          // not make each other retry. A remembered one must also still have the questions it remembers.
+          { version: context.version, revision: fromCache ? context.revision : null },
+          { questionId, status, ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}) },
+        );
+        if (inserted) {
+          const { row, authorName } = inserted;
+          // Sent first: the context's update (the board copied with this question) can wait, nothing runs between.
+          announce(row, authorName, true);
+          // Our insert moved the revision on by one; if anything else did too, the next ask reads afresh.
+          askContexts.set(sessionId, {
+            ...context,
+            revision: context.revision + 1,
+            board: withNewest(context.board, { id: row.id, text: row.text }, DUPLICATE_WINDOW),
+          });
+          return { ...view(row, authorName), mine: true, myVote: 0 };
+        }
+        askContexts.drop(sessionId);
+        remembered = undefined;
+        // The session changed (settings, status) or went between a fresh read and the write: decide again.
+        if (!fromCache && ++changed >= ASK_ATTEMPTS) {
+          throw new AppError("SESSION_CHANGED", 409, "The session changed while you asked; ask again.");
+        }
+      }
+    },
+  };
+}
