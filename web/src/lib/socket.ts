@@ -25,12 +25,15 @@ export class SocketError extends Error {
 /**
  * One socket for one session, on this page's origin. Presenters are known by their cookie, attendees by their
  * token. Socket.io reconnects by itself (with backoff); every (re)connection starts with a `session:snapshot`.
+ * It opens when `connect()` is called, once its listeners are on: a handshake answered before they are would
+ * have its `connect` and snapshot emitted to nobody, and the page would wait for them for ever.
  */
 export function connectSession(auth: { sessionId: string; token?: string }): PodiumSocket {
   return io({
     path: "/socket.io/",
     transports: ["websocket"],
     auth,
+    autoConnect: false,
     withCredentials: true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5_000,

@@ -70,6 +70,8 @@ export function useLiveSession(auth: { sessionId: string; token?: string }): Liv
     socket.on("question:removed", ({ questionId }) => setBoard((b) => removeQuestion(b, questionId)));
     socket.on("question:tallies", ({ tallies }) => setBoard((b) => applyTallies(b, tallies)));
     socket.on("you:removed", ({ reason }) => setRemoved(reason));
+    // Only now: Preact runs effects after the next frame, and a fast handshake could finish before it.
+    socket.connect();
     return () => {
       socket.removeAllListeners();
       socket.close();
