@@ -186,13 +186,14 @@ describe("rate limits in the app", () => {
     const attendee = await createAttendee(t.app, t.db.db, sessionId, "Eager");
     const ip = `10.7.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
     const headers = { authorization: `Bearer ${attendee.token}` };
-    const ask = (text: string) =>
+    /** `headers` instead of the attendee's; `raw`: `text` is the whole body, sent as JSON. */
+    const ask = (text: string, options: { headers?: Record<string, string>; raw?: boolean } = {}) =>
       t.app.inject({
         method: "POST",
         url: `/api/sessions/${sessionId}/questions`,
         remoteAddress: ip,
-        headers,
-        payload: { text },
+        headers: { "content-type": "application/json", ...(options.headers ?? headers) },
+        payload: options.raw ? text : JSON.stringify({ text }),
       });
     const stored = async () =>
       (
@@ -245,6 +246,33 @@ describe("rate limits in the app", () => {
       expect((await ask("Are the talks being recorded for later?")).json()).toMatchObject({
         code: "RATE_LIMITED",
       });
+      expect(await stored()).toBe(2);
+    },
+  );
+
+  it.each(STORES)(
+    "answers an address over its limit on the ask route before a bad body, a missing credential or a closed Q&A, %s",
+    async (_label, url) => {
+      const t = await app({ RATE_LIMIT_IP_MAX: "2" }, { redisUrl: url });
+      const { sessionId, ask, stored } = await asking(t);
+      expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
+      expect((await ask("Is lunch included in the ticket price?")).statusCode).toBe(201);
+      // The ask route parses, validates and decides while its limits answer: their refusal still comes first.
+      await t.db.pool.query(
+        "update sessions set status = 'ended', ended_at = now(), version = version + 1 where id = $1",
+        [sessionId],
+      );
+      const refusals = await Promise.all([
+        ask(""),
+        ask("A question without its credential?", { headers: {} }),
+        ask("Is anyone still listening here?"),
+        ask("{not json", { raw: true }),
+      ]);
+      for (const refused of refusals) {
+        expect(refused.statusCode, refused.body).toBe(429);
+        expect(refused.json()).toMatchObject({ code: "RATE_LIMITED" });
+        expect(refused.headers["retry-after"]).toBeDefined();
+      }
       expect(await stored()).toBe(2);
     },
   );
