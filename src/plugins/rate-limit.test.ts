@@ -33,6 +33,9 @@ describe("rate limits in the app", () => {
     return t;
   }
 
+  /** An address no other test run uses (counters in Redis outlive a run). */
+  const freshAddress = (prefix: string) => `${prefix}.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+
   function get(t: TestApp, url: string, ip: string, headers: Record<string, string> = {}) {
     return t.app.inject({ method: "GET", url, remoteAddress: ip, headers });
   }
@@ -178,13 +181,14 @@ describe("rate limits in the app", () => {
 
   /** A live session with one attendee, and that attendee's asks from a fresh address. */
   async function asking(t: TestApp) {
-    const host = await signIn(t.app, t.db.db, "Limit Host");
+    // Signed in from an address of its own: the sign-in limit per address is shared by every test through Redis.
+    const host = await signIn(t.app, t.db.db, "Limit Host", undefined, freshAddress("10.8"));
     const sessionId = await createSession(t.db.db, {
       userId: host.userId,
       workspaceId: host.personalWorkspaceId,
     });
     const attendee = await createAttendee(t.app, t.db.db, sessionId, "Eager");
-    const ip = `10.7.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+    const ip = freshAddress("10.7");
     const headers = { authorization: `Bearer ${attendee.token}` };
     /** `headers` instead of the attendee's; `raw`: `text` is the whole body, sent as JSON. */
     const ask = (text: string, options: { headers?: Record<string, string>; raw?: boolean } = {}) =>
@@ -211,18 +215,50 @@ describe("rate limits in the app", () => {
   }
 
   it.each(STORES)(
-    "limits an asking attendee per actor, %s (the question route defers the actor limit)",
+    "limits an attendee's asks by its questions-per-minute allowance, not also by its per-actor limit, %s",
     async (_label, url) => {
-      const t = await app({ RATE_LIMIT_ACTOR_MAX: "2", QA_QUESTIONS_PER_MINUTE: "100" }, { redisUrl: url });
-      const { ask, stored } = await asking(t);
-      expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
-      expect((await ask("Is lunch included in the ticket price?")).statusCode).toBe(201);
-      const limited = await ask("Are the talks being recorded for later?");
+      const t = await app({ RATE_LIMIT_ACTOR_MAX: "2", QA_QUESTIONS_PER_MINUTE: "3" }, { redisUrl: url });
+      const { ask, list, stored } = await asking(t);
+      for (const text of [
+        "When does the workshop start tomorrow?",
+        "Is lunch included in the ticket price?",
+        "Are the talks being recorded for later?",
+      ])
+        expect((await ask(text)).statusCode).toBe(201);
+      const limited = await ask("Where can we find the slides afterwards?");
       expect(limited.statusCode, limited.body).toBe(429);
       expect(limited.json()).toMatchObject({ code: "RATE_LIMITED" });
       expect(limited.headers["retry-after"]).toBeDefined();
-      expect(limited.headers["ratelimit-remaining"]).toBe("0");
-      expect(await stored()).toBe(2);
+      expect(await stored()).toBe(3);
+      // The asks left the attendee's per-actor budget whole: its other requests are counted there, as before.
+      expect((await list()).statusCode).toBe(200);
+      expect((await list()).statusCode).toBe(200);
+      const over = await list();
+      expect(over.statusCode).toBe(429);
+      expect(over.headers["ratelimit-remaining"]).toBe("0");
+    },
+  );
+
+  it.each(STORES)(
+    "counts any other actor's requests to the ask route against its per-actor limit, %s",
+    async (_label, url) => {
+      const t = await app({ RATE_LIMIT_ACTOR_MAX: "2" }, { redisUrl: url });
+      const { sessionId } = await asking(t);
+      const user = await signIn(t.app, t.db.db, "Not An Attendee", undefined, freshAddress("10.8"));
+      const ask = () =>
+        t.app.inject({
+          method: "POST",
+          url: `/api/sessions/${sessionId}/questions`,
+          remoteAddress: "10.7.200.1",
+          headers: { authorization: `Bearer ${user.token}` },
+          payload: { text: "May someone else ask here?" },
+        });
+      // Only attendees ask: a user who is none of the session's hears of no such session.
+      expect((await ask()).json()).toMatchObject({ code: "SESSION_NOT_FOUND" });
+      expect((await ask()).json()).toMatchObject({ code: "SESSION_NOT_FOUND" });
+      const over = await ask();
+      expect(over.statusCode, over.body).toBe(429);
+      expect(over.json()).toMatchObject({ code: "RATE_LIMITED" });
     },
   );
 
@@ -277,19 +313,20 @@ describe("rate limits in the app", () => {
     },
   );
 
-  it("answers an attendee over its limit with the limit, before the refusal its ask would otherwise get", async () => {
-    const t = await app({ RATE_LIMIT_ACTOR_MAX: "3" });
-    const { sessionId, ask, list, stored } = await asking(t);
-    await t.db.pool.query(
-      "update sessions set status = 'ended', ended_at = now(), version = version + 1 where id = $1",
-      [sessionId],
-    );
-    expect((await ask("Is anyone still listening here?")).json()).toMatchObject({ code: "QA_CLOSED" });
-    expect((await list()).statusCode).toBe(200);
-    expect((await ask("Is anyone still listening here?")).json()).toMatchObject({ code: "QA_CLOSED" });
-    const over = await ask("Is anyone still listening here?");
-    expect(over.statusCode, over.body).toBe(429);
-    expect(over.json()).toMatchObject({ code: "RATE_LIMITED" });
-    expect(await stored()).toBe(0);
-  });
+  it.each(STORES)(
+    "answers an attendee over its allowance with the limit, before the refusal its ask would otherwise get, %s",
+    async (_label, url) => {
+      const t = await app({ QA_QUESTIONS_PER_MINUTE: "2" }, { redisUrl: url });
+      const { ask, stored } = await asking(t);
+      expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
+      expect((await ask("Is there a recording of this talk?")).statusCode).toBe(201);
+      // A duplicate (409) and a blank text (400) would be refused on their own; over the allowance, the limit answers.
+      for (const text of ["When does the workshop start tomorrow?", "   "]) {
+        const over = await ask(text);
+        expect(over.statusCode, over.body).toBe(429);
+        expect(over.json()).toMatchObject({ code: "RATE_LIMITED" });
+      }
+      expect(await stored()).toBe(2);
+    },
+  );
 });

@@ -11,19 +11,18 @@ import { createSlidingWindowStore } from "./rate-limit.store.js";
 declare module "fastify" {
   interface FastifyContextConfig {
     /**
-     * "deferred": the per-actor limit is asked for without waiting, and its answer is `request.actorLimit`, which
-     * the route awaits before any write and before any other refusal (see `settleActorLimit`): a route that asks
-     * Redis again (a limiter of its own) then pays one round trip for both.
+     * The route limits attendees with a stricter limit of its own (asking: the questions-per-minute allowance, the
+     * same whatever the transport): an attendee's requests to it are not also counted against the per-actor
+     * limit, as a route with a `rateLimit` of its own is not also counted against the per-address one. Any other
+     * actor is counted as everywhere.
      */
-    actorLimit?: "deferred";
+    attendeesLimitedByRoute?: true;
     /** Set by this plugin on the routes the per-address limit guards (every route without a `rateLimit` of its own). */
     addressLimited?: true;
   }
   interface FastifyRequest {
     /** The per-address limit's answer, asked in this plugin's onRequest hook (null: the route has no such limit). */
     addressLimit: Promise<RateLimitResult> | null;
-    /** The per-actor limit's answer on routes that defer it: rejects with the 429 when the actor is over it. */
-    actorLimit: Promise<void> | null;
     /** The per-actor limit asked in onRequest for the actor the credential most likely is (see `early`). */
     earlyActorLimit: { key: string; answer: Promise<RateLimitResult> } | null;
   }
@@ -123,7 +122,8 @@ function tooManyRequests(ttlMs: number): AppError {
 /**
  * The per-actor limit (user, API key or attendee), applied after authentication so one account cannot
  * exceed it by spreading requests over many addresses. Registered after the auth plugin: its preHandler
- * must run once the actor is known.
+ * must run once the actor is known. Not on an attendee's requests to a route that limits attendees itself
+ * (`config.attendeesLimitedByRoute`).
  */
 async function actorRateLimit(app: FastifyInstance, { config }: RateLimitOptions) {
   // createRateLimit, not rateLimit(): the latter's handler skips requests the IP limit already counted. Its keys
@@ -134,15 +134,8 @@ async function actorRateLimit(app: FastifyInstance, { config }: RateLimitOptions
     keyGenerator: (request) => actorId(request.actor) ?? `ip:${request.ip}`,
     skipOnError: true,
   });
-  const verdict = (request: FastifyRequest, reply: FastifyReply, done: HookDone) => {
-    const early = request.earlyActorLimit;
-    applyLimit(
-      early !== null && early.key === actorId(request.actor) ? early.answer : check(request),
-      reply,
-      done,
-    );
-  };
-  app.decorateRequest("actorLimit", null);
+  const limitedByRoute = (request: FastifyRequest, actor: Actor) =>
+    actor.kind === "attendee" && request.routeOptions.config.attendeesLimitedByRoute === true;
   app.decorateRequest("earlyActorLimit", null);
   // The actor a request most likely comes from (plugins/auth.ts: a good attendee token, or a session token this
   // instance has read before) has its limit asked now, beside the IP limit and the auth generation: one Redis
@@ -150,7 +143,7 @@ async function actorRateLimit(app: FastifyInstance, { config }: RateLimitOptions
   // wrong guess (a session revoked meanwhile) has counted one request against the user whose credential it was.
   app.addHook("onRequest", (request, _reply, done) => {
     const likely = request.earlyAuth?.likely;
-    if (likely) {
+    if (likely && !limitedByRoute(request, likely)) {
       const answer = check(seenAs(request, likely));
       answer.catch(() => undefined);
       request.earlyActorLimit = { key: actorId(likely)!, answer };
@@ -158,15 +151,10 @@ async function actorRateLimit(app: FastifyInstance, { config }: RateLimitOptions
     done();
   });
   app.addHook("preHandler", (request, reply, done) => {
-    if (request.actor.kind === "anonymous") return done();
-    if (request.routeOptions.config.actorLimit !== "deferred") return verdict(request, reply, done);
-    const answer = new Promise<void>((resolve, reject) =>
-      verdict(request, reply, (error) => (error ? reject(error) : resolve())),
-    );
-    // Awaited by the route; until then a refusal must not count as unhandled.
-    answer.catch(() => undefined);
-    request.actorLimit = answer;
-    done();
+    const { actor } = request;
+    if (actor.kind === "anonymous" || limitedByRoute(request, actor)) return done();
+    const early = request.earlyActorLimit;
+    applyLimit(early !== null && early.key === actorId(actor) ? early.answer : check(request), reply, done);
   });
 }
 
@@ -179,20 +167,6 @@ async function actorRateLimit(app: FastifyInstance, { config }: RateLimitOptions
 function seenAs(request: FastifyRequest, actor: Actor): FastifyRequest {
   const { ip, routeOptions } = request;
   return { actor, ip, routeOptions } as FastifyRequest;
-}
-
-/**
- * On a route that defers the per-actor limit: runs `work` while the limit's answer is on its way, and gives the
- * limit's refusal precedence over whatever `work` ends with, as if the limit had been checked first. `work` must
- * itself await `request.actorLimit` before it writes anything (the Q&A service does, beside its own limiter).
- */
-export async function settleActorLimit<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    await request.actorLimit;
-    throw error;
-  }
 }
 
 // The stricter limit guards sign-in against credential stuffing and code guessing.

@@ -17,10 +17,8 @@ const DUPLICATE_WINDOW = 500;
 /** How often an ask is decided again when the session changes between its read and its write. */
 const ASK_ATTEMPTS = 3;
 
-/** What an ask's caller started before the ask itself: limits already on their way. */
+/** What an ask's caller started before the ask itself: its limit already on its way. */
 export interface AskHeadStart {
-  /** Must pass before anything is written (the caller's deferred per-actor limit); awaited beside ours. */
-  gate?: Promise<void> | null;
   /** The per-minute allowance, counted already for this attendee (`countAsk`): it is not counted again. */
   allowance?: { attendeeId: string; allowed: Promise<boolean> } | null;
 }
@@ -77,7 +75,6 @@ export function createAsking(deps: {
       input: { text: string; anonymous?: boolean },
       headStart: AskHeadStart = {},
     ): Promise<ViewerQuestion> {
-      const { gate } = headStart;
       if (actor.kind !== "attendee") await sessionAccess.authorize(actor, "questions.ask", sessionId);
       // The policy lets attendees of this session alone ask; its attendee branch reads only the token's session.
       assertSession(actor, "questions.ask", {
@@ -104,14 +101,13 @@ export function createAsking(deps: {
           // text is screened while the limiter answers (a Redis round trip); the limit's refusal comes first.
           askable = true;
           counting ??= countAsk(asker.attendeeId);
-          const allowed = Promise.all([gate, counting]).then(([, allow]) => allow);
           let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
           try {
             screened = { decided: decideAsk(input.text, context) };
           } catch (refusal) {
             screened = { refused: refusal };
           }
-          if (!(await allowed)) {
+          if (!(await counting)) {
             throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
               headers: { "retry-after": "60" },
             });

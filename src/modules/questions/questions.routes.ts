@@ -3,7 +3,6 @@ import { z } from "zod";
 import { AppError } from "../../lib/errors.js";
 import { problemResponses, validationFailed, withExamples } from "../../plugins/docs.examples.js";
 import { ANY_CREDENTIAL } from "../../plugins/auth.js";
-import { settleActorLimit } from "../../plugins/rate-limit.js";
 import { authenticationRequired } from "../auth/policy.js";
 import { EXAMPLE_SESSION_ID, EXAMPLE_SESSION_PATH } from "../sessions/sessions.examples.js";
 import {
@@ -41,8 +40,9 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
     "/api/sessions/:id/questions",
     {
       // An attendee's token is checked in onRequest (plugins/auth.ts): its per-minute allowance is counted now,
-      // before the IP limit's hook (a route hook, added after this one) waits, so that with Redis the IP limit,
-      // the per-actor limit and the allowance are one round trip. A request refused before the ask has counted.
+      // before the IP limit's hook (a route hook, added after this one) waits, so that with Redis the two are one
+      // round trip. A request refused before the ask has counted. The allowance is the attendee's limit here, on
+      // HTTP as on the socket: it is not also counted against the per-actor limit (other actors are).
       onRequest: (request, _reply, done) => {
         const likely = request.earlyAuth?.likely;
         if (likely?.kind === "attendee") {
@@ -54,7 +54,7 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
         done();
       },
       preHandler: app.requireActor,
-      config: { actorLimit: "deferred" },
+      config: { attendeesLimitedByRoute: true },
       schema: {
         tags: ["questions"],
         summary: "Ask a question (attendees of the session)",
@@ -91,13 +91,9 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
       },
     },
     async (request, reply) => {
-      // The per-actor limit answers while the question is decided (one Redis round trip with the asker's own).
-      const asked = await settleActorLimit(request, () =>
-        questions.ask(request.actor, request.params.id, request.body, {
-          gate: request.actorLimit,
-          allowance: request.askAllowance,
-        }),
-      );
+      const asked = await questions.ask(request.actor, request.params.id, request.body, {
+        allowance: request.askAllowance,
+      });
       return reply.code(201).send(asked);
     },
   );
