@@ -225,17 +225,43 @@ describe("rate limits in the app", () => {
         "Are the talks being recorded for later?",
       ])
         expect((await ask(text)).statusCode).toBe(201);
+      // The asks left the attendee's per-actor budget whole: its other requests are counted there, as before.
+      expect((await list()).statusCode).toBe(200);
+      expect((await list()).statusCode).toBe(200);
       const limited = await ask("Where can we find the slides afterwards?");
       expect(limited.statusCode, limited.body).toBe(429);
       expect(limited.json()).toMatchObject({ code: "RATE_LIMITED" });
       expect(limited.headers["retry-after"]).toBeDefined();
       expect(await stored()).toBe(3);
-      // The asks left the attendee's per-actor budget whole: its other requests are counted there, as before.
-      expect((await list()).statusCode).toBe(200);
-      expect((await list()).statusCode).toBe(200);
       const over = await list();
       expect(over.statusCode).toBe(429);
       expect(over.headers["ratelimit-remaining"]).toBe("0");
+    },
+  );
+
+  it.each(STORES)(
+    "counts an attendee's asks that are not made against its per-actor limit, %s",
+    async (_label, url) => {
+      const t = await app({ RATE_LIMIT_ACTOR_MAX: "2", QA_QUESTIONS_PER_MINUTE: "100" }, { redisUrl: url });
+      const { sessionId, ask, stored } = await asking(t);
+      const qa = (enabled: boolean) =>
+        t.db.pool.query(
+          `update sessions set settings = jsonb_set(settings, '{qa}', $2::jsonb), version = version + 1
+           where id = $1`,
+          [sessionId, JSON.stringify({ enabled })],
+        );
+      await qa(false);
+      // Q&A closed: the allowance is given back, so these count per actor instead, and the third is over.
+      for (const text of ["Can we ask yet, please?", "Is the Q&A open now?"])
+        expect((await ask(text)).json()).toMatchObject({ code: "QA_CLOSED" });
+      const over = await ask("How about now then?");
+      expect(over.statusCode, over.body).toBe(429);
+      expect(over.json()).toMatchObject({ code: "RATE_LIMITED" });
+      expect(over.headers["ratelimit-remaining"]).toBe("0");
+      // An ask made is limited by the allowance alone.
+      await qa(true);
+      expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
+      expect(await stored()).toBe(1);
     },
   );
 

@@ -14,7 +14,7 @@ declare module "fastify" {
      * The route limits attendees with a stricter limit of its own (asking: the questions-per-minute allowance, the
      * same whatever the transport): an attendee's requests to it are not also counted against the per-actor
      * limit, as a route with a `rateLimit` of its own is not also counted against the per-address one. Any other
-     * actor is counted as everywhere.
+     * actor is counted as everywhere, and so is an attendee's request that fails (`limitActor`).
      */
     attendeesLimitedByRoute?: true;
     /** Set by this plugin on the routes the per-address limit guards (every route without a `rateLimit` of its own). */
@@ -25,6 +25,14 @@ declare module "fastify" {
     addressLimit: Promise<RateLimitResult> | null;
     /** The per-actor limit asked in onRequest for the actor the credential most likely is (see `early`). */
     earlyActorLimit: { key: string; answer: Promise<RateLimitResult> } | null;
+  }
+  interface FastifyInstance {
+    /**
+     * Counts the request against its actor's limit now; rejects with the 429 when the actor is over it. For routes
+     * that limit attendees themselves (`attendeesLimitedByRoute`): an attendee's request that the route's own limit
+     * does not count (or gives back) is counted here, so that it cannot be repeated without bound.
+     */
+    limitActor(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   }
 }
 
@@ -137,6 +145,13 @@ async function actorRateLimit(app: FastifyInstance, { config }: RateLimitOptions
   const limitedByRoute = (request: FastifyRequest, actor: Actor) =>
     actor.kind === "attendee" && request.routeOptions.config.attendeesLimitedByRoute === true;
   app.decorateRequest("earlyActorLimit", null);
+  app.decorate(
+    "limitActor",
+    (request: FastifyRequest, reply: FastifyReply) =>
+      new Promise<void>((resolve, reject) =>
+        applyLimit(check(request), reply, (error) => (error ? reject(error) : resolve())),
+      ),
+  );
   // The actor a request most likely comes from (plugins/auth.ts: a good attendee token, or a session token this
   // instance has read before) has its limit asked now, beside the IP limit and the auth generation: one Redis
   // round trip for all, not one after another. The answer counts only if authentication confirms the actor; a

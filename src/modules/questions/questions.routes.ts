@@ -42,7 +42,8 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
       // An attendee's token is checked in onRequest (plugins/auth.ts): its per-minute allowance is counted now,
       // before the IP limit's hook (a route hook, added after this one) waits, so that with Redis the two are one
       // round trip. A request refused before the ask has counted. The allowance is the attendee's limit here, on
-      // HTTP as on the socket: it is not also counted against the per-actor limit (other actors are).
+      // HTTP as on the socket: an ask made is not also counted against the per-actor limit (other actors' requests
+      // are, and an attendee's that fail, below).
       onRequest: (request, _reply, done) => {
         const likely = request.earlyAuth?.likely;
         if (likely?.kind === "attendee") {
@@ -91,9 +92,17 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
       },
     },
     async (request, reply) => {
-      const asked = await questions.ask(request.actor, request.params.id, request.body, {
-        allowance: request.askAllowance,
-      });
+      let asked;
+      try {
+        asked = await questions.ask(request.actor, request.params.id, request.body, {
+          allowance: request.askAllowance,
+        });
+      } catch (error) {
+        // An ask not made (Q&A closed: its allowance given back) counts against the per-actor limit instead,
+        // whose 429 then answers: refusals cannot be repeated without bound.
+        if (request.actor.kind === "attendee") await app.limitActor(request, reply);
+        throw error;
+      }
       return reply.code(201).send(asked);
     },
   );
