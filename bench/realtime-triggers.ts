@@ -59,7 +59,7 @@ const WORDS = (
  * Distinct questions: the duplicate check compares word multisets (Dice ≥ 0.85 is a copy), so after the mark
  * come six words chosen by a hash of the burst's tag and seq (two questions share ~4 of 11 words).
  */
-function questionText(tag: string, seq: number): string {
+export function questionText(tag: string, seq: number): string {
   const hash = createHash("sha256").update(`${tag}:${seq}`).digest();
   const words = Array.from({ length: 6 }, (_, i) => WORDS[hash.readUInt16BE(2 * i) % WORDS.length]!);
   return `${markOf(tag, seq)}what about ${words.join(" ")}?`;
