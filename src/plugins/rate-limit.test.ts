@@ -211,6 +211,13 @@ describe("rate limits in the app", () => {
       ask,
       stored,
       list: () => get(t, `/api/sessions/${sessionId}/questions`, ip, headers),
+      /** Turns the session's Q&A on or off, as a host's settings change would (the version moves on). */
+      qa: (enabled: boolean) =>
+        t.db.pool.query(
+          `update sessions set settings = jsonb_set(settings, '{qa}', $2::jsonb), version = version + 1
+           where id = $1`,
+          [sessionId, JSON.stringify({ enabled })],
+        ),
     };
   }
 
@@ -243,13 +250,7 @@ describe("rate limits in the app", () => {
     "counts an attendee's asks that are not made against its per-actor limit, %s",
     async (_label, url) => {
       const t = await app({ RATE_LIMIT_ACTOR_MAX: "2", QA_QUESTIONS_PER_MINUTE: "100" }, { redisUrl: url });
-      const { sessionId, ask, stored } = await asking(t);
-      const qa = (enabled: boolean) =>
-        t.db.pool.query(
-          `update sessions set settings = jsonb_set(settings, '{qa}', $2::jsonb), version = version + 1
-           where id = $1`,
-          [sessionId, JSON.stringify({ enabled })],
-        );
+      const { ask, stored, qa } = await asking(t);
       await qa(false);
       // Q&A closed: the allowance is given back, so these count per actor instead, and the third is over.
       for (const text of ["Can we ask yet, please?", "Is the Q&A open now?"])
@@ -292,13 +293,7 @@ describe("rate limits in the app", () => {
     "gives back the questions-per-minute allowance counted early for asks refused while Q&A is closed, %s",
     async (_label, url) => {
       const t = await app({ QA_QUESTIONS_PER_MINUTE: "2" }, { redisUrl: url });
-      const { sessionId, ask, stored } = await asking(t);
-      const qa = (enabled: boolean) =>
-        t.db.pool.query(
-          `update sessions set settings = jsonb_set(settings, '{qa}', $2::jsonb), version = version + 1
-           where id = $1`,
-          [sessionId, JSON.stringify({ enabled })],
-        );
+      const { ask, stored, qa } = await asking(t);
       await qa(false);
       for (const text of ["Can we ask yet, please?", "Is the Q&A open now?", "How about now then?"])
         expect((await ask(text)).json()).toMatchObject({ code: "QA_CLOSED" });
