@@ -276,7 +276,7 @@ describe("rate limits in the app", () => {
         t.app.inject({
           method: "POST",
           url: `/api/sessions/${sessionId}/questions`,
-          remoteAddress: "10.7.200.1",
+          remoteAddress: freshAddress("10.7"),
           headers: { authorization: `Bearer ${user.token}` },
           payload: { text: "May someone else ask here?" },
         });

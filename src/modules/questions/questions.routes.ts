@@ -92,17 +92,14 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
       },
     },
     async (request, reply) => {
-      let asked;
-      try {
-        asked = await questions.ask(request.actor, request.params.id, request.body, {
-          allowance: request.askAllowance,
+      const asked = await questions
+        .ask(request.actor, request.params.id, request.body, { allowance: request.askAllowance })
+        .catch(async (error: unknown) => {
+          // An ask not made (Q&A closed: its allowance given back) counts against the per-actor limit instead,
+          // whose 429 then answers: refusals cannot be repeated without bound.
+          if (request.actor.kind === "attendee") await app.limitActor(request, reply);
+          throw error;
         });
-      } catch (error) {
-        // An ask not made (Q&A closed: its allowance given back) counts against the per-actor limit instead,
-        // whose 429 then answers: refusals cannot be repeated without bound.
-        if (request.actor.kind === "attendee") await app.limitActor(request, reply);
-        throw error;
-      }
       return reply.code(201).send(asked);
     },
   );
