@@ -55,6 +55,23 @@ describe("questions: the remembered ask context across two instances", () => {
     return { sessionId, people, first: first.json() as { id: string } };
   };
 
+  /** The named statements instance `on`'s pool is sent while `run` runs (both instances share one pool here). */
+  const statementsDuring = async (on: TestApp, run: () => Promise<unknown>) => {
+    const pool = on.db.pool;
+    const query = pool.query;
+    const names: string[] = [];
+    pool.query = function (this: typeof pool, config: unknown, ...rest: unknown[]) {
+      if (config && typeof config === "object" && "name" in config) names.push(String(config.name));
+      return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
+    } as typeof pool.query;
+    try {
+      await run();
+    } finally {
+      pool.query = query;
+    }
+    return names.filter((name) => name.startsWith("questions.ask"));
+  };
+
   it("refuses on A a duplicate of a question just asked on B", async () => {
     const { sessionId, people } = await live();
     const onB = await ask(b, sessionId, people[1]!, "How do we deploy this to production servers?");
@@ -142,4 +159,72 @@ describe("questions: the remembered ask context across two instances", () => {
     );
     expect(rows[0]).toEqual({ questions: 5, events: 5, revision: 5 });
   });
+  it("takes on A the next question in one statement after B retitled the session (an edit an ask does not read)", async () => {
+    const { sessionId, people } = await live();
+    const retitle = await b.app.inject({
+      method: "PATCH",
+      url: `/api/sessions/${sessionId}`,
+      headers: asHost,
+      payload: { title: "Retitled while questions come in" },
+    });
+    expect(retitle.statusCode, retitle.body).toBe(200);
+    const sent = await statementsDuring(a, async () => {
+      const res = await ask(a, sessionId, people[1]!, "Will the keynote be recorded for later viewing?");
+      expect(res.statusCode, res.body).toBe(201);
+    });
+    expect(sent).toEqual(["questions.ask_insert"]);
+  });
+
+  it("writes questions asked at once on one instance one after another, each in one statement", async () => {
+    const { sessionId, people } = await live();
+    const texts = [
+      "Can attendees download the slides afterwards?",
+      "Is there a discount for students this year?",
+      "Where can we find the source code of the demo?",
+      "Which cloud providers are supported at launch?",
+      "How long is the lunch break on the second day?",
+    ];
+    const sent = await statementsDuring(a, async () => {
+      const answers = await Promise.all(texts.map((text, i) => ask(a, sessionId, people[i % 3]!, text)));
+      for (const res of answers) expect(res.statusCode, res.body).toBe(201);
+    });
+    expect(sent).toEqual(texts.map(() => "questions.ask_insert"));
+    const { rows } = await a.db.pool.query<{ revision: number }>(
+      "select questions_revision as revision from sessions where id = $1",
+      [sessionId],
+    );
+    expect(rows[0]!.revision).toBe(texts.length + 1);
+  });
+
+  it.each(["on the same instance", "on the other instance, which remembers the session too"])(
+    "refuses the copy of a question asked at the same moment %s",
+    async (where) => {
+      const { sessionId, people } = await live();
+      const other = where === "on the same instance" ? a : b;
+      if (other === b) {
+        // Both instances come to remember the session at the same revision: B reads it with its first question, A
+        // afresh with its next (its own remembered revision is B's question behind), and B again when its copy of a
+        // question it remembers is refused (a refusal stands only on a fresh read).
+        const onB = await ask(b, sessionId, people[0]!, "Which time zone are the session times given in?");
+        expect(onB.statusCode, onB.body).toBe(201);
+        const onA = await ask(a, sessionId, people[0]!, "Are the workshops included in the ticket price?");
+        expect(onA.statusCode, onA.body).toBe(201);
+        const copy = await ask(b, sessionId, people[1]!, "Which time zone are the session times given in?");
+        expect(copy.statusCode, copy.body).toBe(409);
+      }
+      const text = "Is the conference app available for Android phones?";
+      const [one, two] = await Promise.all([
+        ask(a, sessionId, people[1]!, text),
+        ask(other, sessionId, people[2]!, text),
+      ]);
+      const taken = [one!, two!].filter((res) => res.statusCode === 201);
+      const refused = [one!, two!].filter((res) => res.statusCode === 409);
+      expect(taken).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expect(refused[0]!.json()).toMatchObject({
+        code: "DUPLICATE_QUESTION",
+        existingQuestionId: (taken[0]!.json() as { id: string }).id,
+      });
+    },
+  );
 });

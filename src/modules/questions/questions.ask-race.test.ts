@@ -13,7 +13,7 @@ const questions = (
 
 /**
  * An ask reads the session, decides, then writes: the write happens only if the session is still as read (its
- * version), else the ask is decided again on the new state. The limiter runs between the read and the write, so a
+ * status and settings), else the ask is decided again on the new state. The limiter runs between the read and the write, so a
  * limiter that changes the session there stands for anyone else's change landing at that moment.
  */
 describe("questions: a session changed while a question is being asked", () => {

@@ -45,7 +45,7 @@ export function createAsking(deps: {
       throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
     }
     const { recent, ...state } = session;
-    const entry = {
+    const entry: AskContextEntry = {
       ...state,
       settings: parseStoredSettings(session.settings),
       board: duplicateBoard(recent),
@@ -65,6 +65,14 @@ export function createAsking(deps: {
     allowed.catch(() => undefined);
     return allowed;
   }
+
+  /**
+   * The session whose ask this instance is writing now, with what settles when it is written (or not). Another ask
+   * of the session waits for it and is decided on what it leaves: decided on the same remembered revision, the
+   * second insert would find the session changed and pay a fresh read and a third statement. Asks on other
+   * instances are caught by the insert's check, as before.
+   */
+  const writing = new Map<string, Promise<void>>();
 
   return {
     countAsk,
@@ -92,6 +100,11 @@ export function createAsking(deps: {
       let changed = 0;
       let remembered = askContexts.get(sessionId);
       for (;;) {
+        if (writing.has(sessionId)) {
+          // Decided after the ask being written: on the context it leaves, its question on the board.
+          for (let turn = writing.get(sessionId); turn; turn = writing.get(sessionId)) await turn;
+          remembered = askContexts.get(sessionId);
+        }
         const fromCache = remembered !== undefined;
         const context = remembered ?? (await freshAskContext(sessionId));
         let decided: ReturnType<typeof decideAsk>;
@@ -125,38 +138,52 @@ export function createAsking(deps: {
           if (early && !askable) limits.refundQuestion(asker.attendeeId).catch(() => undefined);
           throw error;
         }
+        // Another ask of the session began its write while this one waited (its limit, a fresh read).
+        if (writing.has(sessionId)) continue;
         const { verdict, status } = decided;
         // The id is chosen here so that the question and its event are one statement (no transaction round trips).
         const questionId = randomUUID();
-        const inserted = await insertQuestionIfUnchanged(
-          db,
-          {
-            id: questionId,
-            sessionId,
-            authorAttendeeId: asker.attendeeId,
-            text: verdict.text,
-            anonymous: input.anonymous ?? false,
-            status,
-          },
-          // A fresh read is checked for its version only, as a read-then-write always was: concurrent askers must
-          // not make each other retry. A remembered one must also still have the questions it remembers.
-          { version: context.version, revision: fromCache ? context.revision : null },
-          { questionId, status, ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}) },
-        );
-        if (inserted) {
-          const { row, authorName } = inserted;
-          // Sent first: the context's update (the board copied with this question) can wait, nothing runs between.
-          announce(row, authorName, true);
-          // Our insert moved the revision on by one; if anything else did too, the next ask reads afresh.
-          askContexts.set(sessionId, {
-            ...context,
-            revision: context.revision + 1,
-            board: withNewest(context.board, { id: row.id, text: row.text }, DUPLICATE_WINDOW),
-          });
-          return { ...view(row, authorName), mine: true, myVote: 0 };
+        let written!: () => void;
+        writing.set(sessionId, new Promise<void>((resolve) => (written = resolve)));
+        try {
+          const inserted = await insertQuestionIfUnchanged(
+            db,
+            {
+              id: questionId,
+              sessionId,
+              authorAttendeeId: asker.attendeeId,
+              text: verdict.text,
+              anonymous: input.anonymous ?? false,
+              status,
+            },
+            // A fresh read is not checked for its questions, as a read-then-write always was: concurrent askers on
+            // several instances must not make each other retry. A remembered one must still have the questions it
+            // remembers.
+            {
+              status: context.status,
+              settings: context.storedSettings,
+              revision: fromCache ? context.revision : null,
+            },
+            { questionId, status, ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}) },
+          );
+          if (inserted) {
+            const { row, authorName } = inserted;
+            // Sent first: the context's update (the board copied with this question) can wait, nothing runs between.
+            announce(row, authorName, true);
+            // Our insert moved the revision on by one; if anything else did too, the next ask reads afresh.
+            askContexts.set(sessionId, {
+              ...context,
+              revision: context.revision + 1,
+              board: withNewest(context.board, { id: row.id, text: row.text }, DUPLICATE_WINDOW),
+            });
+            return { ...view(row, authorName), mine: true, myVote: 0 };
+          }
+          askContexts.drop(sessionId);
+          remembered = undefined;
+        } finally {
+          writing.delete(sessionId);
+          written();
         }
-        askContexts.drop(sessionId);
-        remembered = undefined;
         // The session changed (settings, status) or went between a fresh read and the write: decide again.
         if (!fromCache && ++changed >= ASK_ATTEMPTS) {
           throw new AppError("SESSION_CHANGED", 409, "The session changed while you asked; ask again.");

@@ -52,9 +52,11 @@ export async function findQuestion(db: Executor, questionId: string) {
 
 /**
  * Inserts a question and appends its `question.created` event in one statement (one round trip, atomic without a
- * transaction), only if the session is still as the decision to take it saw it: at `version` (its status and
- * settings) and, when given, at `revision` (its questions' texts and statuses, which the duplicate check compared
- * the new one with). Null: the session changed (or is gone) meanwhile, and nothing was written.
+ * transaction), only if the session is still as the decision to take it saw it: at `status` with `settings` (the
+ * stored JSON; compared as jsonb) and, when given, at `revision` (its questions' texts and statuses, which the
+ * duplicate check compared the new one with). Null: the session changed (or is gone) meanwhile, and nothing was
+ * written. Other edits (title, description, schedule) do not stop it: they move the session's version, not what an
+ * ask is decided on.
  */
 export async function insertQuestionIfUnchanged(
   db: Database,
@@ -66,7 +68,7 @@ export async function insertQuestionIfUnchanged(
     anonymous: boolean;
     status: QuestionStatus;
   },
-  seen: { version: number; revision: number | null },
+  seen: { status: SessionStatus; settings: string; revision: number | null },
   eventPayload: Record<string, unknown>,
 ): Promise<{ row: QuestionRow; authorName: string | null } | null> {
   // A named (prepared) statement with a fixed text, mapped by hand: no query building on the hot path.
@@ -80,7 +82,8 @@ export async function insertQuestionIfUnchanged(
       values.text,
       values.anonymous,
       values.status,
-      seen.version,
+      seen.status,
+      seen.settings,
       seen.revision,
       JSON.stringify(eventPayload),
     ],
@@ -90,19 +93,21 @@ export async function insertQuestionIfUnchanged(
 }
 
 /**
- * $1 id, $2 session, $3 author (attendee), $4 text, $5 anonymous, $6 status, $7 session version, $8 questions
- * revision (null: not checked), $9 event payload.
+ * $1 id, $2 session, $3 author (attendee), $4 text, $5 anonymous, $6 status, $7 session status, $8 session settings,
+ * $9 questions revision (null: not checked), $10 event payload.
  */
 const ASK_INSERT = `
   with asked as (
     insert into questions (id, session_id, author_attendee_id, text, anonymous, status)
     select $1::uuid, s.id, $3::uuid, $4::text, $5::boolean, $6::question_status
     from sessions s
-    where s.id = $2::uuid and s.version = $7::int and ($8::int is null or s.questions_revision = $8::int)
+    where s.id = $2::uuid and s.status = $7::session_status and s.settings = $8::jsonb
+      and ($9::int is null or s.questions_revision = $9::int)
+    for no key update of s
     returning *
   ), logged as (
     insert into session_events (session_id, type, actor_type, actor_id, payload)
-    select asked.session_id, 'question.created', 'attendee', $3::uuid, $9::jsonb from asked
+    select asked.session_id, 'question.created', 'attendee', $3::uuid, $10::jsonb from asked
   )
   select asked.*, (select a.display_name from attendees a where a.id = $3::uuid) as author_name from asked`;
 
@@ -151,13 +156,14 @@ function toQuestionRow(r: QuestionRecord): QuestionRow {
 
 export interface AskContext {
   /**
-   * The session's status and settings at `version`; its recent questions for duplicate detection (pending and
-   * visible, the newest first) at `revision` of its questions.
+   * The session's status and settings; its recent questions for duplicate detection (pending and visible, the
+   * newest first) at `revision` of its questions.
    */
   session: {
     status: SessionStatus;
     settings: StoredSessionSettings;
-    version: number;
+    /** The settings as stored (JSON text): an ask is written only while they are still these. */
+    storedSettings: string;
     revision: number;
     recent: Array<{ id: string; text: string }>;
   } | null;
@@ -165,7 +171,7 @@ export interface AskContext {
 
 /**
  * What deciding on a new question needs, in one statement: the session's state and settings and its recent
- * questions, with the version and revision they were read at. Reads the sessions table directly, as
+ * questions, with the revision they were read at. Reads the sessions table directly, as
  * `findQuestion` does: asking is the hot path of a live session.
  */
 export async function readAskContext(
@@ -176,8 +182,7 @@ export async function readAskContext(
   // A named (prepared) statement, as the vote: planned once per connection.
   const { rows } = await db.$client.query<{
     status: SessionStatus;
-    settings: StoredSessionSettings;
-    version: number;
+    settings: string;
     questions_revision: number;
     recent: Array<{ id: string; text: string }>;
   }>({ name: "questions.ask_context", text: ASK_CONTEXT, values: [sessionId, recentLimit] });
@@ -186,8 +191,8 @@ export async function readAskContext(
   return {
     session: {
       status: row.status,
-      settings: row.settings,
-      version: row.version,
+      settings: JSON.parse(row.settings) as StoredSessionSettings,
+      storedSettings: row.settings,
       revision: row.questions_revision,
       recent: row.recent,
     },
@@ -196,7 +201,7 @@ export async function readAskContext(
 
 /** $1 session, $2 how many recent questions. One snapshot: the questions are those of this revision. */
 const ASK_CONTEXT = `
-  select s.status, s.settings, s.version, s.questions_revision,
+  select s.status, s.settings::text as settings, s.questions_revision,
     coalesce((
       select json_agg(json_build_object('id', r.id, 'text', r.text) order by r.created_at desc)
       from (
