@@ -88,7 +88,7 @@ export async function reseatAttendee(
     with previous as (
       select id, status in ('connected', 'reconnecting') as was_present from attendees
       where id = ${attendeeId} and session_id = ${sessionId} and banned_at is null and removed_at is null
-      for update
+      for no key update
     ), seated as (
       update attendees set status = 'connected', left_at = null, last_seen_at = now()
       from previous where attendees.id = previous.id
@@ -143,7 +143,10 @@ export async function touchPresence(
     .select({ status: attendees.status })
     .from(attendees)
     .where(eq(attendees.id, attendeeId))
-    .for("update");
+    // Not "update": that strength would also block the foreign-key checks of this attendee's own writes (an ask
+    // locks the session's row, then checks its author), while this transaction waits for the session's row to
+    // move a seat: a deadlock. Its changes are to columns no key uses.
+    .for("no key update");
   if (!row || row.status === "left") return null;
   await db.update(attendees).set({ status, lastSeenAt: new Date() }).where(eq(attendees.id, attendeeId));
   return { previous: row.status };

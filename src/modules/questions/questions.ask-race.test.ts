@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
 import { createAttendee, createSession, signIn, type SignedInUser } from "../../../test/helpers/actors.js";
+import { touchPresence, type PresenceStatus } from "../attendees/attendees.repository.js";
 import type { AttendeeActor } from "../auth/actor.js";
 import { createSessionAccess } from "../sessions/session-access.service.js";
 import { createQuestions, type QuestionLimits } from "./questions.service.js";
@@ -126,5 +127,32 @@ describe("questions: a session changed while a question is being asked", () => {
     );
     expect(await questions(closed, "Is anybody there?")).toMatchObject({ code: "QA_CLOSED" });
     expect(closed.counted()).toBe(0);
+  });
+  it("takes a question while its author's presence change is being written (no lock the ask waits for)", async () => {
+    const s = await setup("");
+    const { rows } = await s.t.db.pool.query<{ status: PresenceStatus }>(
+      "select status from attendees where id = $1",
+      [s.actor.attendeeId],
+    );
+    // Its status written again, unchanged: the attendee's row locked, not yet the session's (no seat moves).
+    let locked!: () => void;
+    let release!: () => void;
+    const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const presence = s.t.db.db.transaction(async (tx) => {
+      await touchPresence(tx, s.actor.attendeeId, rows[0]!.status);
+      locked();
+      await released;
+    });
+    await lockHeld;
+    // Such a transaction next moves a seat on the session's row, which the ask locks before it checks its author:
+    // an ask that waited for the attendee's row here would be half of a deadlock.
+    const asked = await Promise.race([
+      questions(s, "Can we borrow a bike to reach the venue?"),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting for the attendee's row"), 2_000)),
+    ]);
+    release();
+    await presence;
+    expect(asked).toMatchObject({ text: "Can we borrow a bike to reach the venue?" });
   });
 });
