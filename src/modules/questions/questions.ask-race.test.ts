@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
 import { createAttendee, createSession, signIn, type SignedInUser } from "../../../test/helpers/actors.js";
@@ -135,24 +136,34 @@ describe("questions: a session changed while a question is being asked", () => {
       [s.actor.attendeeId],
     );
     // Its status written again, unchanged: the attendee's row locked, not yet the session's (no seat moves).
-    let locked!: () => void;
+    let locked!: (pid: number) => void;
     let release!: () => void;
-    const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+    const lockHeld = new Promise<number>((resolve) => (locked = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
     const presence = s.t.db.db.transaction(async (tx) => {
       await touchPresence(tx, s.actor.attendeeId, rows[0]!.status);
-      locked();
+      const backend = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+      locked(backend.rows[0]!.pid);
       await released;
     });
-    await lockHeld;
+    const holder = await lockHeld;
     // Such a transaction next moves a seat on the session's row, which the ask locks before it checks its author:
     // an ask that waited for the attendee's row here would be half of a deadlock.
-    const asked = await Promise.race([
-      questions(s, "Can we borrow a bike to reach the venue?"),
-      new Promise((resolve) => setTimeout(() => resolve("still waiting for the attendee's row"), 2_000)),
-    ]);
+    let outcome: { asked: unknown } | { blocked: true } | undefined;
+    const asking = questions(s, "Can we borrow a bike to reach the venue?").then((asked) => {
+      outcome ??= { asked };
+    });
+    while (!outcome) {
+      const waiting = await s.t.db.pool.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))",
+        [holder],
+      );
+      if (waiting.rows[0]!.n > 0) outcome ??= { blocked: true };
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     release();
     await presence;
-    expect(asked).toMatchObject({ text: "Can we borrow a bike to reach the venue?" });
+    await asking;
+    expect(outcome).toMatchObject({ asked: { text: "Can we borrow a bike to reach the venue?" } });
   });
 });

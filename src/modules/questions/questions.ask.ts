@@ -67,12 +67,116 @@ export function createAsking(deps: {
   }
 
   /**
-   * The session whose ask this instance is writing now, with what settles when it is written (or not). Another ask
-   * of the session waits for it and is decided on what it leaves: decided on the same remembered revision, the
+   * Each session's asks on this instance, as the turn of the last one: it settles when that ask is done. One
+   * instance decides and writes one ask of a session at a time, in arrival order, each on what the one before left
+   * (its question on the board, the revision one further). Decided at once on the same remembered revision, the
    * second insert would find the session changed and pay a fresh read and a third statement. Asks on other
-   * instances are caught by the insert's check, as before.
+   * instances are caught by the insert's check.
    */
-  const writing = new Map<string, Promise<void>>();
+  const turns = new Map<string, Promise<void>>();
+
+  async function inTurn<T>(sessionId: string, run: () => Promise<T>): Promise<T> {
+    const before = turns.get(sessionId);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    turns.set(sessionId, mine);
+    try {
+      if (before) await before;
+      return await run();
+    } finally {
+      if (turns.get(sessionId) === mine) turns.delete(sessionId);
+      done();
+    }
+  }
+
+  /** An ask, in its session's turn on this instance. */
+  async function decideAndWrite(
+    asker: AttendeeActor,
+    sessionId: string,
+    input: { text: string; anonymous?: boolean },
+    early: Promise<boolean> | null,
+  ): Promise<ViewerQuestion> {
+    let counting = early;
+    let askable = false;
+    let changed = 0;
+    let remembered = askContexts.get(sessionId);
+    for (;;) {
+      const fromCache = remembered !== undefined;
+      const context = remembered ?? (await freshAskContext(sessionId));
+      let decided: ReturnType<typeof decideAsk>;
+      try {
+        assertAskable(context.status, context.settings, input);
+        // Counted once per request, also when the ask is decided again on a newer state of the session. The
+        // text is screened while the limiter answers (a Redis round trip); the limit's refusal comes first.
+        askable = true;
+        counting ??= countAsk(asker.attendeeId);
+        let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
+        try {
+          screened = { decided: decideAsk(input.text, context) };
+        } catch (refusal) {
+          screened = { refused: refusal };
+        }
+        if (!(await counting)) {
+          throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
+            headers: { "retry-after": "60" },
+          });
+        }
+        if ("refused" in screened) throw screened.refused;
+        decided = screened.decided;
+      } catch (error) {
+        // A refusal stands only on what is stored now: one made on a remembered context is made again.
+        if (fromCache && !(error instanceof AppError && error.code === "RATE_LIMITED")) {
+          askContexts.drop(sessionId);
+          remembered = undefined;
+          continue;
+        }
+        // Refused before the ask could be made (Q&A closed): what was counted in advance is given back.
+        if (early && !askable) limits.refundQuestion(asker.attendeeId).catch(() => undefined);
+        throw error;
+      }
+      const { verdict, status } = decided;
+      // The id is chosen here so that the question and its event are one statement (no transaction round trips).
+      const questionId = randomUUID();
+      const inserted = await insertQuestionIfUnchanged(
+        db,
+        {
+          id: questionId,
+          sessionId,
+          authorAttendeeId: asker.attendeeId,
+          text: verdict.text,
+          anonymous: input.anonymous ?? false,
+          status,
+        },
+        // A fresh read is not checked for its questions, as a read-then-write always was: concurrent askers on
+        // several instances must not make each other retry. A remembered one must still have the questions it
+        // remembers.
+        {
+          status: context.status,
+          settings: context.storedSettings,
+          revision: fromCache ? context.revision : null,
+        },
+        { questionId, status, ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}) },
+      );
+      if (inserted) {
+        const { row, authorName } = inserted;
+        // Sent first: the context's update (the board copied with this question) can wait, nothing runs between.
+        announce(row, authorName, true);
+        // Our insert moved the revision on by one; if anything else did too, the next ask reads afresh.
+        askContexts.set(sessionId, {
+          ...context,
+          revision: context.revision + 1,
+          board: withNewest(context.board, { id: row.id, text: row.text }, DUPLICATE_WINDOW),
+        });
+        return { ...view(row, authorName), mine: true, myVote: 0 };
+      }
+      askContexts.drop(sessionId);
+      remembered = undefined;
+      // The session changed (settings, status) or went between a fresh read and the write: decide again.
+      if (!fromCache && ++changed >= ASK_ATTEMPTS) {
+        throw new AppError("SESSION_CHANGED", 409, "The session changed while you asked; ask again.");
+      }
+    }
+  }
 
   return {
     countAsk,
@@ -95,100 +199,7 @@ export function createAsking(deps: {
       const { allowance } = headStart;
       // Counted by the caller in advance, or here once the ask can be made: never while Q&A is closed.
       const early = allowance?.attendeeId === asker.attendeeId ? allowance.allowed : null;
-      let counting = early;
-      let askable = false;
-      let changed = 0;
-      let remembered = askContexts.get(sessionId);
-      for (;;) {
-        if (writing.has(sessionId)) {
-          // Decided after the ask being written: on the context it leaves, its question on the board.
-          for (let turn = writing.get(sessionId); turn; turn = writing.get(sessionId)) await turn;
-          remembered = askContexts.get(sessionId);
-        }
-        const fromCache = remembered !== undefined;
-        const context = remembered ?? (await freshAskContext(sessionId));
-        let decided: ReturnType<typeof decideAsk>;
-        try {
-          assertAskable(context.status, context.settings, input);
-          // Counted once per request, also when the ask is decided again on a newer state of the session. The
-          // text is screened while the limiter answers (a Redis round trip); the limit's refusal comes first.
-          askable = true;
-          counting ??= countAsk(asker.attendeeId);
-          let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
-          try {
-            screened = { decided: decideAsk(input.text, context) };
-          } catch (refusal) {
-            screened = { refused: refusal };
-          }
-          if (!(await counting)) {
-            throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
-              headers: { "retry-after": "60" },
-            });
-          }
-          if ("refused" in screened) throw screened.refused;
-          decided = screened.decided;
-        } catch (error) {
-          // A refusal stands only on what is stored now: one made on a remembered context is made again.
-          if (fromCache && !(error instanceof AppError && error.code === "RATE_LIMITED")) {
-            askContexts.drop(sessionId);
-            remembered = undefined;
-            continue;
-          }
-          // Refused before the ask could be made (Q&A closed): what was counted in advance is given back.
-          if (early && !askable) limits.refundQuestion(asker.attendeeId).catch(() => undefined);
-          throw error;
-        }
-        // Another ask of the session began its write while this one waited (its limit, a fresh read).
-        if (writing.has(sessionId)) continue;
-        const { verdict, status } = decided;
-        // The id is chosen here so that the question and its event are one statement (no transaction round trips).
-        const questionId = randomUUID();
-        let written!: () => void;
-        writing.set(sessionId, new Promise<void>((resolve) => (written = resolve)));
-        try {
-          const inserted = await insertQuestionIfUnchanged(
-            db,
-            {
-              id: questionId,
-              sessionId,
-              authorAttendeeId: asker.attendeeId,
-              text: verdict.text,
-              anonymous: input.anonymous ?? false,
-              status,
-            },
-            // A fresh read is not checked for its questions, as a read-then-write always was: concurrent askers on
-            // several instances must not make each other retry. A remembered one must still have the questions it
-            // remembers.
-            {
-              status: context.status,
-              settings: context.storedSettings,
-              revision: fromCache ? context.revision : null,
-            },
-            { questionId, status, ...(verdict.action === "hold" ? { heldFor: verdict.reason } : {}) },
-          );
-          if (inserted) {
-            const { row, authorName } = inserted;
-            // Sent first: the context's update (the board copied with this question) can wait, nothing runs between.
-            announce(row, authorName, true);
-            // Our insert moved the revision on by one; if anything else did too, the next ask reads afresh.
-            askContexts.set(sessionId, {
-              ...context,
-              revision: context.revision + 1,
-              board: withNewest(context.board, { id: row.id, text: row.text }, DUPLICATE_WINDOW),
-            });
-            return { ...view(row, authorName), mine: true, myVote: 0 };
-          }
-          askContexts.drop(sessionId);
-          remembered = undefined;
-        } finally {
-          writing.delete(sessionId);
-          written();
-        }
-        // The session changed (settings, status) or went between a fresh read and the write: decide again.
-        if (!fromCache && ++changed >= ASK_ATTEMPTS) {
-          throw new AppError("SESSION_CHANGED", 409, "The session changed while you asked; ask again.");
-        }
-      }
+      return inTurn(sessionId, () => decideAndWrite(asker, sessionId, input, early));
     },
   };
 }
