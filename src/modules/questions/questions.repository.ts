@@ -56,7 +56,8 @@ export async function findQuestion(db: Executor, questionId: string) {
  * stored JSON; compared as jsonb) and, when given, at `revision` (its questions' texts and statuses, which the
  * duplicate check compared the new one with). Null: the session changed (or is gone) meanwhile, and nothing was
  * written. Other edits (title, description, schedule) do not stop it: they move the session's version, not what an
- * ask is decided on.
+ * ask is decided on. The session's row is locked before the check, so of two asks decided on one revision (on two
+ * instances) the second waits for the first and then fails its check; without the lock both would pass it.
  */
 export async function insertQuestionIfUnchanged(
   db: Database,
