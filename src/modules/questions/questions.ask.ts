@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
+import { createKeyedQueue } from "../../lib/keyed-queue.js";
 import type { Actor, AttendeeActor } from "../auth/actor.js";
 import { assertSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
@@ -67,27 +68,12 @@ export function createAsking(deps: {
   }
 
   /**
-   * Each session's asks on this instance, as the turn of the last one: it settles when that ask is done. One
-   * instance decides and writes one ask of a session at a time, in arrival order, each on what the one before left
-   * (its question on the board, the revision one further). Decided at once on the same remembered revision, the
-   * second insert would find the session changed and pay a fresh read and a third statement. Asks on other
-   * instances are caught by the insert's check.
+   * Each session's asks on this instance take turns: one at a time, in arrival order, each decided and written on
+   * what the one before left (its question on the board, the revision one further). Decided at once on the same
+   * remembered revision, the second insert would find the session changed and pay a fresh read and a third
+   * statement. Asks on other instances are caught by the insert's check.
    */
-  const turns = new Map<string, Promise<void>>();
-
-  async function inTurn<T>(sessionId: string, run: () => Promise<T>): Promise<T> {
-    const before = turns.get(sessionId);
-    let done!: () => void;
-    const mine = new Promise<void>((resolve) => (done = resolve));
-    turns.set(sessionId, mine);
-    try {
-      if (before) await before;
-      return await run();
-    } finally {
-      if (turns.get(sessionId) === mine) turns.delete(sessionId);
-      done();
-    }
-  }
+  const inTurn = createKeyedQueue();
 
   /** An ask, in its session's turn on this instance. */
   async function decideAndWrite(

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "../../config/env.js";
 import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
+import { createKeyedQueue } from "../../lib/keyed-queue.js";
 import { appendSessionEvent } from "../analytics/analytics.service.js";
 import type { Sessions } from "../sessions/sessions.service.js";
 import { iceServersFor } from "./ice-servers.js";
@@ -151,18 +152,7 @@ export function createSignaling(deps: SignalingDeps) {
    * One end's reports of a link apply in the order it sent them: the dispatcher handles a socket's events
    * concurrently, and a `disconnected` committed after the `connected` that followed it would stick.
    */
-  const reporting = new Map<string, Promise<unknown>>();
-  function inOrder<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = reporting.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(task);
-    reporting.set(key, next);
-    void next
-      .finally(() => {
-        if (reporting.get(key) === next) reporting.delete(key);
-      })
-      .catch(() => undefined);
-    return next;
-  }
+  const inOrder = createKeyedQueue();
 
   async function state(
     peer: SignalingPeer,
