@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
+import type { Database, Executor } from "../../db/client.js";
 import type { SessionSettings } from "./sessions.settings.js";
 import { sessions } from "./sessions.table.js";
 
@@ -60,13 +60,27 @@ export interface SessionEdit {
   settings?: { qa?: Record<string, unknown>; media?: Record<string, unknown>; rest: Record<string, unknown> };
 }
 
-/** Deletes a session that is not live (attendees, questions and votes go with it: foreign keys cascade). */
-export async function deleteSessionUnlessLive(db: Executor, sessionId: string): Promise<boolean> {
-  const deleted = await db
-    .delete(sessions)
-    .where(and(eq(sessions.id, sessionId), sql`${sessions.status} <> 'live'`))
-    .returning({ id: sessions.id });
-  return deleted.length > 0;
+/**
+ * Deletes a session that is not live (attendees, questions and votes go with it: foreign keys cascade).
+ *
+ * The delete locks the session's row, then, cascading, each row of its attendees and questions: the reverse of the
+ * order in which a presence change or a moderation takes them (the attendee's or the question's row, then the
+ * session's, through the seat and revision triggers). So it waits at most `lockTimeoutMs` for any one lock and then
+ * gives way (SQLSTATE 55P03, nothing deleted) instead of deadlocking with them; its caller tries again.
+ */
+export async function deleteSessionUnlessLive(
+  db: Database,
+  sessionId: string,
+  lockTimeoutMs: number,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('lock_timeout', ${`${Math.trunc(lockTimeoutMs)}ms`}, true)`);
+    const deleted = await tx
+      .delete(sessions)
+      .where(and(eq(sessions.id, sessionId), sql`${sessions.status} <> 'live'`))
+      .returning({ id: sessions.id });
+    return deleted.length > 0;
+  });
 }
 
 /** The session a join code currently belongs to (codes are unique among sessions not ended). */

@@ -188,7 +188,9 @@ export const sessionRoutes: FastifyPluginAsyncZod<{
         summary: "Delete a session that is not live, with its attendees, questions and votes",
         description:
           "Needs `session.delete`. A draft, scheduled or ended session is deleted with everything in it; a live " +
-          "one is refused (409 `SESSION_LIVE`): end it first.",
+          "one is refused (409 `SESSION_LIVE`): end it first. A session whose attendees or questions are being " +
+          "changed is deleted once those changes commit; one that stays busy for about a second is refused (409 " +
+          "`SESSION_BUSY`, `Retry-After: 1`) with nothing deleted.",
         params: sessionParams,
         response: {
           204: z.null().meta({ description: "Deleted" }),
@@ -198,6 +200,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{
             forbidden("session.delete"),
             notFound,
             new AppError("SESSION_LIVE", 409, "A live session cannot be deleted; end it first."),
+            new AppError("SESSION_BUSY", 409, "The session is busy; try deleting it again in a moment."),
           ),
         },
       },

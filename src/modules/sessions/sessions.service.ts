@@ -34,6 +34,11 @@ import { parseStoredSettings, sessionSettingsSchema } from "./sessions.settings.
 
 const JOIN_CODE_ATTEMPTS = 5;
 const UNIQUE_VIOLATION = "23505";
+/** `lock_timeout` expired: the statement gave way. */
+const LOCK_NOT_AVAILABLE = "55P03";
+/** How long a delete waits for any one row lock before it gives way, and how often it tries. */
+const DELETE_LOCK_TIMEOUT_MS = 200;
+const DELETE_ATTEMPTS = 5;
 
 /**
  * Presenter sessions: create in a workspace, read, change, delete, and the lifecycle draft or scheduled →
@@ -47,6 +52,28 @@ export function createSessions(deps: {
   publish?: Publish;
 }) {
   const { db, sessionAccess, accounts, publish = ignoreEvents } = deps;
+
+  /**
+   * Deletes the session unless it is live, giving way to the presence changes and moderations that lock its rows in
+   * the other order (see deleteSessionUnlessLive): each attempt waits at most DELETE_LOCK_TIMEOUT_MS for a lock,
+   * then the next starts after a short pause. Those transactions last milliseconds, so one that still blocks every
+   * attempt means a session too busy to delete now: 409, try again.
+   */
+  async function deleteGivingWay(sessionId: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await deleteSessionUnlessLive(db, sessionId, DELETE_LOCK_TIMEOUT_MS);
+      } catch (error) {
+        if (sqlState(error) !== LOCK_NOT_AVAILABLE) throw error;
+        if (attempt >= DELETE_ATTEMPTS) {
+          throw new AppError("SESSION_BUSY", 409, "The session is busy; try deleting it again in a moment.", {
+            headers: { "retry-after": "1" },
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+      }
+    }
+  }
 
   async function lockedForChange(tx: Executor, sessionId: string): Promise<SessionRow> {
     const row = await findSession(tx, sessionId, { lock: true });
@@ -188,7 +215,7 @@ export function createSessions(deps: {
 
     async remove(actor: Actor, sessionId: string): Promise<void> {
       await sessionAccess.authorize(actor, "session.delete", sessionId);
-      if (await deleteSessionUnlessLive(db, sessionId)) {
+      if (await deleteGivingWay(sessionId)) {
         publish({ type: "session.deleted", sessionId });
         return;
       }
