@@ -104,7 +104,7 @@ export function createAttendeeTokens(options: AttendeeTokensOptions): AttendeeTo
     if (exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS) throw expired();
     if (nowSeconds - iat > ttlSeconds + CLOCK_TOLERANCE_SECONDS) throw expired();
     // Revocation before session: a revoked attendee is not authenticated at all (401), wherever it goes.
-    if (revocations.isRevoked(sub)) throw revoked();
+    if (revocations.isRevoked(sub)) throw attendeeTokenRevoked();
     if (expected.sessionId !== undefined && sid !== expected.sessionId) throw wrongSession();
     return { attendeeId: sub, sessionId: sid, tokenId: jti, expiresAt: new Date(exp * 1000) };
   }
@@ -114,7 +114,7 @@ export function createAttendeeTokens(options: AttendeeTokensOptions): AttendeeTo
       const attendeeId = canonicalUuid(input.attendeeId, "attendeeId");
       const sessionId = canonicalUuid(input.sessionId, "sessionId");
       // The join service checks the database; this keeps a refresh from reviving a credential revoked moments ago.
-      if (revocations.isRevoked(attendeeId)) throw revoked();
+      if (revocations.isRevoked(attendeeId)) throw attendeeTokenRevoked();
       const issuedAt = Math.floor(now() / 1000);
       const expiresAt = issuedAt + ttlSeconds;
       const tokenId = randomUUID();
@@ -154,7 +154,8 @@ function isUuid(value: unknown): value is string {
 const invalid = () => new AppError("ATTENDEE_TOKEN_INVALID", 401, "The attendee token is not valid.");
 const expired = () =>
   new AppError("ATTENDEE_TOKEN_EXPIRED", 401, "The attendee token has expired; join the session again.");
-const revoked = () =>
+/** Also the ask's answer when it finds its author banned or removed before this instance heard of it. */
+export const attendeeTokenRevoked = () =>
   new AppError("ATTENDEE_TOKEN_REVOKED", 401, "This attendee was removed from the session by a moderator.");
 const wrongSession = () =>
   new AppError("ATTENDEE_TOKEN_WRONG_SESSION", 403, "The attendee token belongs to another session.");

@@ -129,6 +129,31 @@ describe("questions: a session changed while a question is being asked", () => {
     expect(await questions(closed, "Is anybody there?")).toMatchObject({ code: "QA_CLOSED" });
     expect(closed.counted()).toBe(0);
   });
+  const BAN =
+    "update attendees set banned_at = now(), status = 'left', left_at = now() where session_id = $1";
+
+  it("refuses the question of an asker banned between the ask's read and its write, and stores nothing", async () => {
+    const { questions, actor, sessionId, stored, published } = await setup(BAN);
+    await expect(questions.ask(actor, sessionId, { text: "May I still ask this?" })).rejects.toMatchObject({
+      code: "ATTENDEE_TOKEN_REVOKED",
+      status: 401,
+    });
+    expect(await stored()).toEqual({ questions: 0, events: 0 });
+    expect(published).toEqual([]);
+  });
+
+  it("refuses the question of an asker banned on another instance after this one remembered the session", async () => {
+    const s = await setup("");
+    await s.questions.ask(s.actor, s.sessionId, { text: "Where are the slides published?" });
+    // The ban commits elsewhere; this instance has not heard of it, so the token still passes here.
+    await s.t.db.pool.query(BAN, [s.sessionId]);
+    await expect(
+      s.questions.ask(s.actor, s.sessionId, { text: "Will the recording be online?" }),
+    ).rejects.toMatchObject({ code: "ATTENDEE_TOKEN_REVOKED" });
+    expect(await s.stored()).toEqual({ questions: 1, events: 1 });
+    expect(s.published).toEqual(["question.changed"]);
+  });
+
   it("takes a question while its author's presence change is being written (no lock the ask waits for)", async () => {
     const s = await setup("");
     const { rows } = await s.t.db.pool.query<{ status: PresenceStatus }>(

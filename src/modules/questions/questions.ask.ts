@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "../../db/client.js";
 import { AppError } from "../../lib/errors.js";
 import { createKeyedQueue } from "../../lib/keyed-queue.js";
+import { attendeeTokenRevoked } from "../attendees/attendee-token.js";
 import type { Actor, AttendeeActor } from "../auth/actor.js";
 import { assertSession } from "../auth/policy.js";
 import type { SessionAccess } from "../sessions/session-access.service.js";
@@ -38,9 +39,12 @@ export function createAsking(deps: {
 }) {
   const { db, sessionAccess, limits, askContexts, announce } = deps;
 
-  /** The session's ask context as stored now, remembered for the next ask (404: no such session). */
-  async function freshAskContext(sessionId: string): Promise<AskContextEntry> {
-    const { session } = await readAskContext(db, sessionId, DUPLICATE_WINDOW);
+  /**
+   * The session's ask context as stored now, remembered for the next ask (404: no such session). 401: the asker was
+   * banned or removed after its token was accepted here (on another instance, whose word has not arrived yet).
+   */
+  async function freshAskContext(sessionId: string, asker: AttendeeActor): Promise<AskContextEntry> {
+    const { session, authorSeated } = await readAskContext(db, sessionId, DUPLICATE_WINDOW, asker.attendeeId);
     if (!session) {
       askContexts.drop(sessionId);
       throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
@@ -52,6 +56,7 @@ export function createAsking(deps: {
       board: duplicateBoard(recent),
     };
     askContexts.set(sessionId, entry);
+    if (!authorSeated) throw attendeeTokenRevoked();
     return entry;
   }
 
@@ -88,7 +93,7 @@ export function createAsking(deps: {
     let remembered = askContexts.get(sessionId);
     for (;;) {
       const fromCache = remembered !== undefined;
-      const context = remembered ?? (await freshAskContext(sessionId));
+      const context = remembered ?? (await freshAskContext(sessionId, asker));
       let decided: ReturnType<typeof decideAsk>;
       try {
         assertAskable(context.status, context.settings, input);
@@ -157,7 +162,8 @@ export function createAsking(deps: {
       }
       askContexts.drop(sessionId);
       remembered = undefined;
-      // The session changed (settings, status) or went between a fresh read and the write: decide again.
+      // The session changed (settings, status) or went between a fresh read and the write, or the asker was banned
+      // meanwhile (the fresh read says so): decide again.
       if (!fromCache && ++changed >= ASK_ATTEMPTS) {
         throw new AppError("SESSION_CHANGED", 409, "The session changed while you asked; ask again.");
       }

@@ -57,7 +57,9 @@ export async function findQuestion(db: Executor, questionId: string) {
  * duplicate check compared the new one with). Null: the session changed (or is gone) meanwhile, and nothing was
  * written. Other edits (title, description, schedule) do not stop it: they move the session's version, not what an
  * ask is decided on. The session's row is locked before the check, so of two asks decided on one revision (on two
- * instances) the second waits for the first and then fails its check; without the lock both would pass it.
+ * instances) the second waits for the first and then fails its check; without the lock both would pass it. Nothing
+ * is written either when the author is no longer seated in the session (banned or removed, perhaps on another
+ * instance after this one accepted its token): the fresh read that follows says so (`authorSeated`).
  */
 export async function insertQuestionIfUnchanged(
   db: Database,
@@ -98,19 +100,22 @@ export async function insertQuestionIfUnchanged(
  * $9 questions revision (null: not checked), $10 event payload.
  */
 const ASK_INSERT = `
-  with asked as (
+  with author as (
+    select a.display_name from attendees a
+    where a.id = $3::uuid and a.session_id = $2::uuid and a.banned_at is null and a.removed_at is null
+  ), asked as (
     insert into questions (id, session_id, author_attendee_id, text, anonymous, status)
     select $1::uuid, s.id, $3::uuid, $4::text, $5::boolean, $6::question_status
     from sessions s
     where s.id = $2::uuid and s.status = $7::session_status and s.settings = $8::jsonb
-      and ($9::int is null or s.questions_revision = $9::int)
+      and ($9::int is null or s.questions_revision = $9::int) and exists (select from author)
     for no key update of s
     returning *
   ), logged as (
     insert into session_events (session_id, type, actor_type, actor_id, payload)
     select asked.session_id, 'question.created', 'attendee', $3::uuid, $10::jsonb from asked
   )
-  select asked.*, (select a.display_name from attendees a where a.id = $3::uuid) as author_name from asked`;
+  select asked.*, (select display_name from author) as author_name from asked`;
 
 /** A questions row as PostgreSQL names its columns. */
 interface QuestionRecord {
@@ -168,10 +173,12 @@ export interface AskContext {
     revision: number;
     recent: Array<{ id: string; text: string }>;
   } | null;
+  /** The asking attendee is still seated in the session (not banned or removed). */
+  authorSeated: boolean;
 }
 
 /**
- * What deciding on a new question needs, in one statement: the session's state and settings and its recent
+ * What deciding on a new question needs, in one statement: the session's state and settings, its recent
  * questions, with the revision they were read at. Reads the sessions table directly, as
  * `findQuestion` does: asking is the hot path of a live session.
  */
@@ -179,6 +186,7 @@ export async function readAskContext(
   db: Database,
   sessionId: string,
   recentLimit: number,
+  authorAttendeeId: string,
 ): Promise<AskContext> {
   // A named (prepared) statement, as the vote: planned once per connection.
   const { rows } = await db.$client.query<{
@@ -186,10 +194,16 @@ export async function readAskContext(
     settings: string;
     questions_revision: number;
     recent: Array<{ id: string; text: string }>;
-  }>({ name: "questions.ask_context", text: ASK_CONTEXT, values: [sessionId, recentLimit] });
+    author_seated: boolean;
+  }>({
+    name: "questions.ask_context",
+    text: ASK_CONTEXT,
+    values: [sessionId, recentLimit, authorAttendeeId],
+  });
   const row = rows[0];
-  if (!row) return { session: null };
+  if (!row) return { session: null, authorSeated: false };
   return {
+    authorSeated: row.author_seated,
     session: {
       status: row.status,
       settings: JSON.parse(row.settings) as StoredSessionSettings,
@@ -200,9 +214,16 @@ export async function readAskContext(
   };
 }
 
-/** $1 session, $2 how many recent questions. One snapshot: the questions are those of this revision. */
+/**
+ * $1 session, $2 how many recent questions, $3 the asking attendee. One snapshot: the questions are those of this
+ * revision.
+ */
 const ASK_CONTEXT = `
   select s.status, s.settings::text as settings, s.questions_revision,
+    exists (
+      select from attendees a
+      where a.id = $3::uuid and a.session_id = s.id and a.banned_at is null and a.removed_at is null
+    ) as author_seated,
     coalesce((
       select json_agg(json_build_object('id', r.id, 'text', r.text) order by r.created_at desc)
       from (

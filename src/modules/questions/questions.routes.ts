@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../lib/errors.js";
+import { attendeeTokenRevoked } from "../attendees/attendee-token.js";
 import { problemResponses, validationFailed, withExamples } from "../../plugins/docs.examples.js";
 import { ANY_CREDENTIAL } from "../../plugins/auth.js";
 import { authenticationRequired } from "../auth/policy.js";
@@ -62,7 +63,9 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
         description:
           "Trimmed text within the session's `maxQuestionLength`; anonymous when the session allows it. Held " +
           "as `pending` for moderators in pre-moderation mode, or when the profanity policy is `hold`. A " +
-          "duplicate of a recent question is refused with `existingQuestionId` to vote for instead.",
+          "duplicate of a recent question is refused with `existingQuestionId` to vote for instead. An asker " +
+          "banned or removed is refused (401 `ATTENDEE_TOKEN_REVOKED`), also in the moment before this instance " +
+          "hears of a ban made on another: the question's write checks the asker's seat.",
         security: ANY_CREDENTIAL,
         params: sessionParams,
         body: askBody,
@@ -74,6 +77,7 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
             `${EXAMPLE_SESSION_PATH}/questions`,
             validationFailed({ path: "body.text", message: "must be 1 to 300 characters after trimming" }),
             unauthenticated,
+            attendeeTokenRevoked(),
             new AppError("FORBIDDEN", 403, "You may not do this (questions.ask)."),
             new AppError("SESSION_NOT_FOUND", 404, "Session not found."),
             new AppError(
