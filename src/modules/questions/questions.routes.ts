@@ -143,7 +143,9 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
         summary: "Vote on a question (+1, -1, 0 to retract), idempotently",
         description:
           "One vote per attendee and question; answered once committed. Tallies are recounted from the votes " +
-          "a few times a second and sent as `question:tallies`. Authors may not vote on their own questions.",
+          "a few times a second and sent as `question:tallies`. Authors may not vote on their own questions. A " +
+          "voter banned or removed is refused (401 `ATTENDEE_TOKEN_REVOKED`), also before this instance hears " +
+          "of a ban made on another: the vote's statement checks the voter's seat.",
         security: ANY_CREDENTIAL,
         params: questionParams,
         body: voteBody,
@@ -155,6 +157,7 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
           ...problemResponses(
             `${questionPath}/vote`,
             unauthenticated,
+            attendeeTokenRevoked(),
             questionNotFound,
             new AppError("OWN_QUESTION", 409, "You cannot vote on your own question."),
             new AppError("RATE_LIMITED", 429, "You are voting too fast; wait a moment."),

@@ -18,6 +18,7 @@ import {
   updateQuestion,
   type QuestionRow,
 } from "./questions.repository.js";
+import { attendeeTokenRevoked } from "../attendees/attendee-token.js";
 import { castVoteIfAllowed } from "./questions.votes.repository.js";
 import type { QuestionTallies } from "./questions.tallies.js";
 
@@ -129,6 +130,7 @@ export function createQuestions(deps: {
         workspaceRole: null,
       });
       if (!decision.allowed) throw actor.sessionId === target.sessionId ? decision.error : questionNotFound();
+      if (!target.voterSeated) throw attendeeTokenRevoked();
       if (target.status !== "visible") {
         throw target.status === "pending" && target.authorAttendeeId !== actor.attendeeId
           ? questionNotFound()

@@ -110,6 +110,25 @@ describe("questions: asking, voting, spam, paging", () => {
     expect((await vote(q2.id, f, -1)).json().code).toBe("DOWNVOTES_DISABLED");
   });
 
+  it("refuses the vote of an attendee banned on another instance before this one heard of it", async () => {
+    const sessionId = await session();
+    const ada = await createAttendee(t.app, t.db.db, sessionId, "Ada");
+    const bob = await createAttendee(t.app, t.db.db, sessionId, "Bob");
+    const q = (await ask(sessionId, ada, { text: "Is the ban checked on every vote?" })).json() as Question;
+    // Written as another instance's ban is: this instance's revocations do not know it, so the token still passes.
+    await t.db.pool.query("update attendees set banned_at = now(), status = 'left' where id = $1", [
+      bob.attendeeId,
+    ]);
+    const refused = await vote(q.id, bob, 1);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: "ATTENDEE_TOKEN_REVOKED" });
+    const { rows } = await t.db.pool.query(
+      "select count(*)::int as n from question_votes where question_id = $1",
+      [q.id],
+    );
+    expect(rows[0]).toEqual({ n: 0 });
+  });
+
   it("keeps spam out: rate limit, duplicates, links and profanity by the session's policy", async () => {
     const sessionId = await session({ maxLinks: 1 });
     const ada = await createAttendee(t.app, t.db.db, sessionId, "Ada");

@@ -12,12 +12,14 @@ export interface VoteTarget {
   authorAttendeeId: string | null;
   sessionStatus: SessionStatus;
   allowDownvotes: boolean;
+  /** The voter is still seated in its session (not banned or removed, perhaps on another instance). */
+  voterSeated: boolean;
 }
 
 /**
  * Casts (±1) or retracts (0) an attendee's vote in one statement, idempotently, and only when it may be taken:
- * the question is on the board of the attendee's own session, the session is live, the voter is not its author,
- * and a downvote is allowed by the session's settings. Returns the question and session as the statement saw
+ * the question is on the board of the attendee's own session, the session is live, the voter is still seated in it
+ * (not banned or removed), is not its author, and a downvote is allowed by the session's settings. Returns the question and session as the statement saw
  * them (null: no such question), so the caller can say why a vote was not taken with the same facts; nothing is
  * written then. A retry of the same vote writes nothing either.
  */
@@ -40,6 +42,7 @@ export async function castVoteIfAllowed(
     author_attendee_id: string | null;
     session_status: SessionStatus;
     allow_downvotes: boolean;
+    voter_seated: boolean;
   }>({
     name: "questions.cast_vote",
     text: CAST_VOTE,
@@ -53,6 +56,7 @@ export async function castVoteIfAllowed(
     authorAttendeeId: row.author_attendee_id,
     sessionStatus: row.session_status,
     allowDownvotes: row.allow_downvotes,
+    voterSeated: row.voter_seated,
   };
 }
 
@@ -60,12 +64,16 @@ export async function castVoteIfAllowed(
 const CAST_VOTE = `
   with target as (
     select q.id, q.session_id, q.status, q.author_attendee_id, s.status as session_status,
-      coalesce((s.settings #>> '{qa,allowDownvotes}')::boolean, $5::boolean) as allow_downvotes
+      coalesce((s.settings #>> '{qa,allowDownvotes}')::boolean, $5::boolean) as allow_downvotes,
+      exists (
+        select from attendees a
+        where a.id = $3::uuid and a.session_id = $2::uuid and a.banned_at is null and a.removed_at is null
+      ) as voter_seated
     from questions q join sessions s on s.id = q.session_id
     where q.id = $1::uuid
   ), allowed as (
     select id from target
-    where session_id = $2::uuid and status = 'visible' and session_status = 'live'
+    where session_id = $2::uuid and status = 'visible' and session_status = 'live' and voter_seated
       and author_attendee_id is distinct from $3::uuid
       and ($4::int <> -1 or allow_downvotes)
   ), cast_vote as (
@@ -80,7 +88,7 @@ const CAST_VOTE = `
     where $4::int = 0 and v.question_id = allowed.id and v.voter_id = $3::uuid
     returning 1
   )
-  select session_id, status, author_attendee_id, session_status, allow_downvotes from target`;
+  select session_id, status, author_attendee_id, session_status, allow_downvotes, voter_seated from target`;
 
 export interface Tally {
   questionId: string;
