@@ -36,6 +36,9 @@ describe("screenQuestion: profanity", () => {
     ["s. h. 1. t", "**********"],
     ["f*ck", "****"],
     ["sh1t happens", "**** happens"],
+    ["a55hole", "*******"],
+    ["5hit", "****"],
+    ["4ss", "***"],
     ["$hit", "****"],
     ["b!tch", "*****"],
     ["fuuuuuck", "********"],
@@ -79,6 +82,12 @@ describe("screenQuestion: profanity", () => {
     "Is A/B testing worth it?",
     "Are there sex differences in the drug response?",
     "Q & A after the break?",
+    // Numbers and codes the preset's leetspeak reads as "ass" (4 → a, 5 → s).
+    "Does it work on the Galaxy A55?",
+    "Is the answer 455 or 4555?",
+    "Room 455, then 8055?",
+    "Are Class A55 shares affected?",
+    "Build a559c3ad broke the tests?",
   ])("does not flag the benign %j", (text) => {
     for (const policy of [mask, hold, reject]) {
       expect(screenQuestion(text, policy)).toEqual({ action: "accept", text });

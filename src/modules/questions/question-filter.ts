@@ -170,14 +170,26 @@ function profaneSpans(text: string): Span[] {
     while (span.start > 0 && isWordChar(text, span.start - 1)) span.start -= 1;
     while (span.end < text.length && isWordChar(text, span.end)) span.end += 1;
   }
-  spans.sort((a, b) => a.start - b.start);
-  const merged: Span[] = [spans[0]!];
-  for (const span of spans.slice(1)) {
+  const words = spans.filter((span) => !readsAsNumber(text.slice(span.start, span.end)));
+  if (words.length === 0) return words;
+  words.sort((a, b) => a.start - b.start);
+  const merged: Span[] = [words[0]!];
+  for (const span of words.slice(1)) {
     const last = merged[merged.length - 1]!;
     if (span.start <= last.end) last.end = Math.max(last.end, span.end);
     else merged.push(span);
   }
   return merged;
+}
+
+/**
+ * A word of at least as many digits as letters is a number or a code ("455", "A55", "B550"), not leetspeak: the
+ * preset reads 4 as a and 5 as s, and would take a room number or a phone model for "ass". Obfuscations spelled
+ * mostly in letters ("sh1t", "a55hole", "s. h. 1. t") are still caught.
+ */
+function readsAsNumber(word: string): boolean {
+  const digits = word.match(/\p{N}/gu)?.length ?? 0;
+  return digits > 0 && digits >= (word.match(/\p{L}/gu)?.length ?? 0);
 }
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
