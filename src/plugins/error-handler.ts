@@ -182,8 +182,10 @@ async function errorHandlerPlugin(app: FastifyInstance) {
     return sendProblem(reply, new AppError("NOT_FOUND", 404, `No route matches ${request.method} ${path}.`));
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const known = toAppError(error);
+  app.setErrorHandler(async (error, request, reply) => {
+    // A refusal the route decides late but answers first (the per-address limit on the ask route).
+    const first = request.addressRefusal ? await request.addressRefusal() : null;
+    const known = first ?? toAppError(error);
     if (known && known.status < 500) {
       request.log.info({ code: known.code, status: known.status }, "request refused");
       return sendProblem(reply, known);

@@ -314,7 +314,13 @@ describe("rate limits in the app", () => {
       const { sessionId, ask, stored } = await asking(t);
       expect((await ask("When does the workshop start tomorrow?")).statusCode).toBe(201);
       expect((await ask("Is lunch included in the ticket price?")).statusCode).toBe(201);
-      // The ask route parses, validates and decides while its limits answer: their refusal still comes first.
+      // The ask route parses, validates and decides while its limits answer, and waits for them before its write:
+      // an ask that would be taken is refused, nothing stored.
+      const wouldBeTaken = await ask("Is the venue accessible by train?");
+      expect(wouldBeTaken.statusCode, wouldBeTaken.body).toBe(429);
+      expect(wouldBeTaken.headers["ratelimit-remaining"]).toBe("0");
+      expect(await stored()).toBe(2);
+      // Their refusal still comes first.
       await t.db.pool.query(
         "update sessions set status = 'ended', ended_at = now(), version = version + 1 where id = $1",
         [sessionId],

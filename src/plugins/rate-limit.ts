@@ -19,10 +19,22 @@ declare module "fastify" {
     attendeesLimitedByRoute?: true;
     /** Set by this plugin on the routes the per-address limit guards (every route without a `rateLimit` of its own). */
     addressLimited?: true;
+    /**
+     * The route's handler waits for the per-address limit itself (`request.addressRefusal`), just before it writes,
+     * instead of the route's last onRequest hook: the body is parsed, validated and handled while the answer is on
+     * its way (with Redis, a round trip). Its refusal still comes first: the error handler answers with it whatever
+     * else the request ended with.
+     */
+    addressLimitAwaitedByHandler?: true;
   }
   interface FastifyRequest {
     /** The per-address limit's answer, asked in this plugin's onRequest hook (null: the route has no such limit). */
     addressLimit: Promise<RateLimitResult> | null;
+    /**
+     * On a route whose handler awaits the per-address limit (`addressLimitAwaitedByHandler`): the limit's 429 (its
+     * RateLimit-* headers set on the reply), or null when the request is within it. Asked once per request.
+     */
+    addressRefusal: (() => Promise<AppError | null>) | null;
     /** The per-actor limit asked in onRequest for the actor the credential most likely is (see `early`). */
     earlyActorLimit: { key: string; answer: Promise<RateLimitResult> } | null;
   }
@@ -76,16 +88,27 @@ async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOpt
     // A HEAD route Fastify derives from a GET comes here with the GET's options, already marked.
     if (route.config?.rateLimit != null || route.config?.addressLimited) return;
     route.config = { ...route.config, addressLimited: true };
+    if (route.config.addressLimitAwaitedByHandler) return;
     // After the route's own onRequest hooks, as the plugin's hook was: those only start asks of their own (the
     // question route's allowance), which then travel with this one.
     route.onRequest = [...[route.onRequest ?? []].flat(), awaitAddressLimit];
   });
   const ask = (request: FastifyRequest) => (isSignIn(request) ? perAddressSignIn : perAddress)(request);
-  app.addHook("onRequest", (request, _reply, done) => {
-    if (request.routeOptions.config.addressLimited) {
+  app.decorateRequest("addressRefusal", null);
+  app.addHook("onRequest", (request, reply, done) => {
+    const { config } = request.routeOptions;
+    if (config.addressLimited) {
       const answer = ask(request);
       answer.catch(() => undefined);
       request.addressLimit = answer;
+      if (config.addressLimitAwaitedByHandler) {
+        let refusal: Promise<AppError | null> | null = null;
+        request.addressRefusal = () =>
+          (refusal ??= new Promise((resolve) =>
+            // Redis failing lets the request pass (fail open), as in the hook.
+            applyLimit(answer, reply, (error) => resolve(error instanceof AppError ? error : null)),
+          ));
+      }
     }
     done();
   });

@@ -23,6 +23,11 @@ const ASK_ATTEMPTS = 3;
 export interface AskHeadStart {
   /** The per-minute allowance, counted already for this attendee (`countAsk`): it is not counted again. */
   allowance?: { attendeeId: string; allowed: Promise<boolean> } | null;
+  /**
+   * A check of the caller's, started before the ask and answered meanwhile (the per-address limit): awaited before
+   * anything is written; its refusal comes before the ask's own limit.
+   */
+  cleared?: Promise<void>;
 }
 
 /**
@@ -86,6 +91,7 @@ export function createAsking(deps: {
     sessionId: string,
     input: { text: string; anonymous?: boolean },
     early: Promise<boolean> | null,
+    cleared: Promise<void> | undefined,
   ): Promise<ViewerQuestion> {
     let counting = early;
     let askable = false;
@@ -107,6 +113,7 @@ export function createAsking(deps: {
         } catch (refusal) {
           screened = { refused: refusal };
         }
+        await cleared;
         if (!(await counting)) {
           throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
             headers: { "retry-after": "60" },
@@ -188,10 +195,12 @@ export function createAsking(deps: {
         workspaceRole: null,
       });
       const asker = actor as AttendeeActor;
-      const { allowance } = headStart;
+      const { allowance, cleared } = headStart;
+      // Awaited in the ask's turn, or never (refused before): no unhandled rejection meanwhile.
+      cleared?.catch(() => undefined);
       // Counted by the caller in advance, or here once the ask can be made: never while Q&A is closed.
       const early = allowance?.attendeeId === asker.attendeeId ? allowance.allowed : null;
-      return inTurn(sessionId, () => decideAndWrite(asker, sessionId, input, early));
+      return inTurn(sessionId, () => decideAndWrite(asker, sessionId, input, early, cleared));
     },
   };
 }

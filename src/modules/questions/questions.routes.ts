@@ -1,3 +1,4 @@
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../lib/errors.js";
@@ -34,6 +35,13 @@ declare module "fastify" {
   }
 }
 
+/** The per-address limit's answer as the ask awaits it: rejects with its 429. */
+function addressCleared(request: FastifyRequest): Promise<void> | undefined {
+  return request.addressRefusal?.().then((refusal) => {
+    if (refusal) throw refusal;
+  });
+}
+
 /** The Q&A board: ask, vote, curate, list. The same service answers the socket events question:submit/vote. */
 export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = async (app, { questions }) => {
   app.decorateRequest("askAllowance", null);
@@ -56,7 +64,9 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
         done();
       },
       preHandler: app.requireActor,
-      config: { attendeesLimitedByRoute: true },
+      // The address limit is awaited by the ask, just before its write: the body is parsed, validated and screened
+      // while the limits' answers travel (with Redis, one round trip). Its 429 still answers first.
+      config: { attendeesLimitedByRoute: true, addressLimitAwaitedByHandler: true },
       schema: {
         tags: ["questions"],
         summary: "Ask a question (attendees of the session)",
@@ -97,11 +107,16 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
     },
     async (request, reply) => {
       const asked = await questions
-        .ask(request.actor, request.params.id, request.body, { allowance: request.askAllowance })
+        .ask(request.actor, request.params.id, request.body, {
+          allowance: request.askAllowance,
+          cleared: addressCleared(request),
+        })
         .catch(async (error: unknown) => {
           // An ask not made (Q&A closed: its allowance given back) counts against the per-actor limit instead,
           // whose 429 then answers: refusals cannot be repeated without bound.
-          if (request.actor.kind === "attendee") await app.limitActor(request, reply);
+          // An ask refused by the address limit was stopped before its work, as one refused in onRequest always was.
+          const beforeAsk = request.addressRefusal ? await request.addressRefusal() : null;
+          if (request.actor.kind === "attendee" && !beforeAsk) await app.limitActor(request, reply);
           throw error;
         });
       return reply.code(201).send(asked);
