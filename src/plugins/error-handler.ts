@@ -14,6 +14,16 @@ import { statusTitle } from "../lib/http-status.js";
  * failed validation) and everything services throw ends up here; 5xx details are logged, never sent.
  */
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /**
+     * A refusal decided late that answers before any other error the request ends with (the ask route's address
+     * limit, awaited by its handler: see plugins/rate-limit.ts). Null when the request is within it. Asked once.
+     */
+    refusalFirst: (() => Promise<AppError | null>) | null;
+  }
+}
+
 export const PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8";
 
 export interface Problem {
@@ -149,6 +159,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 const METHODS: HTTPMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 async function errorHandlerPlugin(app: FastifyInstance) {
+  app.decorateRequest("refusalFirst", null);
   // Every route's path, so an unmatched request can be told apart: unknown path (404) or wrong method (405).
   const routes = FindMyWay({ ignoreTrailingSlash: false });
   app.addHook("onRoute", (route) => {
@@ -183,8 +194,7 @@ async function errorHandlerPlugin(app: FastifyInstance) {
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    // A refusal the route decides late but answers first (the per-address limit on the ask route).
-    const first = request.addressRefusal ? await request.addressRefusal() : null;
+    const first = request.refusalFirst ? await request.refusalFirst() : null;
     const known = first ?? toAppError(error);
     if (known && known.status < 500) {
       request.log.info({ code: known.code, status: known.status }, "request refused");

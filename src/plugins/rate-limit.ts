@@ -20,7 +20,7 @@ declare module "fastify" {
     /** Set by this plugin on the routes the per-address limit guards (every route without a `rateLimit` of its own). */
     addressLimited?: true;
     /**
-     * The route's handler waits for the per-address limit itself (`request.addressRefusal`), just before it writes,
+     * The route's handler waits for the per-address limit itself (`request.refusalFirst`), just before it writes,
      * instead of the route's last onRequest hook: the body is parsed, validated and handled while the answer is on
      * its way (with Redis, a round trip). Its refusal still comes first: the error handler answers with it whatever
      * else the request ended with.
@@ -30,11 +30,6 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The per-address limit's answer, asked in this plugin's onRequest hook (null: the route has no such limit). */
     addressLimit: Promise<RateLimitResult> | null;
-    /**
-     * On a route whose handler awaits the per-address limit (`addressLimitAwaitedByHandler`): the limit's 429 (its
-     * RateLimit-* headers set on the reply), or null when the request is within it. Asked once per request.
-     */
-    addressRefusal: (() => Promise<AppError | null>) | null;
     /** The per-actor limit asked in onRequest for the actor the credential most likely is (see `early`). */
     earlyActorLimit: { key: string; answer: Promise<RateLimitResult> } | null;
   }
@@ -94,7 +89,6 @@ async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOpt
     route.onRequest = [...[route.onRequest ?? []].flat(), awaitAddressLimit];
   });
   const ask = (request: FastifyRequest) => (isSignIn(request) ? perAddressSignIn : perAddress)(request);
-  app.decorateRequest("addressRefusal", null);
   app.addHook("onRequest", (request, reply, done) => {
     const { config } = request.routeOptions;
     if (config.addressLimited) {
@@ -103,7 +97,8 @@ async function ipRateLimit(app: FastifyInstance, { config, redis }: RateLimitOpt
       request.addressLimit = answer;
       if (config.addressLimitAwaitedByHandler) {
         let refusal: Promise<AppError | null> | null = null;
-        request.addressRefusal = () =>
+        // The limit's 429, its RateLimit-* headers set on the reply, or null: see `refusalFirst` (error-handler.ts).
+        request.refusalFirst = () =>
           (refusal ??= new Promise((resolve) =>
             // Redis failing lets the request pass (fail open), as in the hook.
             applyLimit(answer, reply, (error) => resolve(error instanceof AppError ? error : null)),

@@ -37,7 +37,7 @@ declare module "fastify" {
 
 /** The per-address limit's answer as the ask awaits it: rejects with its 429. */
 function addressCleared(request: FastifyRequest): Promise<void> | undefined {
-  return request.addressRefusal?.().then((refusal) => {
+  return request.refusalFirst?.().then((refusal) => {
     if (refusal) throw refusal;
   });
 }
@@ -115,7 +115,7 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
           // An ask not made (Q&A closed: its allowance given back) counts against the per-actor limit instead,
           // whose 429 then answers: refusals cannot be repeated without bound.
           // An ask refused by the address limit was stopped before its work, as one refused in onRequest always was.
-          const beforeAsk = request.addressRefusal ? await request.addressRefusal() : null;
+          const beforeAsk = request.refusalFirst ? await request.refusalFirst() : null;
           if (request.actor.kind === "attendee" && !beforeAsk) await app.limitActor(request, reply);
           throw error;
         });
