@@ -42,6 +42,14 @@ describe("problem+json errors", () => {
               : new AppError("NOT_FOUND", 404, "The session was not found.");
           },
         );
+        app.get("/test/late-refusal/:kind", async (request) => {
+          // A refusal decided late that answers first (as the ask route's address limit), over what the route threw.
+          request.refusalFirst = async () =>
+            new AppError("RATE_LIMITED", 429, "Too many requests; retry in 5 seconds.");
+          throw (request.params as { kind: string }).kind === "boom"
+            ? new Error("hidden failure: pool exhausted")
+            : new AppError("QA_CLOSED", 409, "Q&A is closed.");
+        });
         app.get("/test/db-down", async () => {
           throw Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:5432"), { code: "ECONNREFUSED" });
         });
@@ -181,6 +189,24 @@ describe("problem+json errors", () => {
     const logged = t.logs.lines.find((line) => line.msg === "unhandled error");
     expect(logged?.requestId).toBe("trace-0123456789");
     expect(JSON.stringify(logged?.err)).toMatch(/secret internals/);
+  });
+
+  it("answers a late refusal first, and still logs a failure of ours that it hides", async () => {
+    for (const kind of ["refused", "boom"]) {
+      const res = await t.app.inject({
+        method: "GET",
+        url: `/test/late-refusal/${kind}`,
+        headers: { "x-request-id": `late-${kind}` },
+      });
+      expect(res.statusCode).toBe(429);
+      expect(res.json()).toMatchObject({ code: "RATE_LIMITED" });
+    }
+    const logged = t.logs.lines.filter((line) => line.msg === "unhandled error");
+    expect(logged.map((line) => line.requestId)).toContain("late-boom");
+    expect(logged.map((line) => line.requestId)).not.toContain("late-refused");
+    expect(JSON.stringify(logged.find((line) => line.requestId === "late-boom")?.err)).toMatch(
+      /pool exhausted/,
+    );
   });
 
   it("renders a service's AppError with its own code and status", async () => {

@@ -195,6 +195,11 @@ async function errorHandlerPlugin(app: FastifyInstance) {
 
   app.setErrorHandler(async (error, request, reply) => {
     const first = request.refusalFirst ? await request.refusalFirst() : null;
+    if (first) {
+      // Answered with the earlier refusal, but a failure of ours it hides is still logged.
+      const hidden = toAppError(error);
+      if (!hidden || hidden.status >= 500) request.log.error({ err: loggableError(error) }, "unhandled error");
+    }
     const known = first ?? toAppError(error);
     if (known && known.status < 500) {
       request.log.info({ code: known.code, status: known.status }, "request refused");

@@ -325,11 +325,22 @@ describe("rate limits in the app", () => {
         "update sessions set status = 'ended', ended_at = now(), version = version + 1 where id = $1",
         [sessionId],
       );
+      // Refused by the ask's policy before it awaits the limit: a signed-in user (only attendees ask), and an
+      // attendee of another session. Their limit's refusal, left unawaited, must not go unhandled.
+      const user = await signIn(t.app, t.db.db, "Not Asking", undefined, freshAddress("10.8"));
+      const elsewhere = await createAttendee(
+        t.app,
+        t.db.db,
+        await createSession(t.db.db, { userId: user.userId, workspaceId: user.personalWorkspaceId }),
+        "Lost",
+      );
       const refusals = await Promise.all([
         ask(""),
         ask("A question without its credential?", { headers: {} }),
         ask("Is anyone still listening here?"),
         ask("{not json", { raw: true }),
+        ask("May a presenter ask here?", { headers: { authorization: `Bearer ${user.token}` } }),
+        ask("Is this the right room?", { headers: { authorization: `Bearer ${elsewhere.token}` } }),
       ]);
       for (const refused of refusals) {
         expect(refused.statusCode, refused.body).toBe(429);

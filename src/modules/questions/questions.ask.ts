@@ -24,8 +24,8 @@ export interface AskHeadStart {
   /** The per-minute allowance, counted already for this attendee (`countAsk`): it is not counted again. */
   allowance?: { attendeeId: string; allowed: Promise<boolean> } | null;
   /**
-   * A check of the caller's, started before the ask and answered meanwhile (the per-address limit): awaited before
-   * anything is written; its refusal comes before the ask's own limit.
+   * A check of the caller's, started before the ask (the per-address limit), whose answer may still be on its way:
+   * awaited before the ask does anything else; its refusal comes first.
    */
   cleared?: Promise<void>;
 }
@@ -91,7 +91,6 @@ export function createAsking(deps: {
     sessionId: string,
     input: { text: string; anonymous?: boolean },
     early: Promise<boolean> | null,
-    cleared: Promise<void> | undefined,
   ): Promise<ViewerQuestion> {
     let counting = early;
     let askable = false;
@@ -113,7 +112,6 @@ export function createAsking(deps: {
         } catch (refusal) {
           screened = { refused: refusal };
         }
-        await cleared;
         if (!(await counting)) {
           throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
             headers: { "retry-after": "60" },
@@ -186,6 +184,9 @@ export function createAsking(deps: {
       input: { text: string; anonymous?: boolean },
       headStart: AskHeadStart = {},
     ): Promise<ViewerQuestion> {
+      const { allowance, cleared } = headStart;
+      // Before any other work of the ask (a read, a turn in the session's queue): a refused request costs nothing.
+      await cleared;
       if (actor.kind !== "attendee") await sessionAccess.authorize(actor, "questions.ask", sessionId);
       // The policy lets attendees of this session alone ask; its attendee branch reads only the token's session.
       assertSession(actor, "questions.ask", {
@@ -195,12 +196,9 @@ export function createAsking(deps: {
         workspaceRole: null,
       });
       const asker = actor as AttendeeActor;
-      const { allowance, cleared } = headStart;
-      // Awaited in the ask's turn, or never (refused before): no unhandled rejection meanwhile.
-      cleared?.catch(() => undefined);
       // Counted by the caller in advance, or here once the ask can be made: never while Q&A is closed.
       const early = allowance?.attendeeId === asker.attendeeId ? allowance.allowed : null;
-      return inTurn(sessionId, () => decideAndWrite(asker, sessionId, input, early, cleared));
+      return inTurn(sessionId, () => decideAndWrite(asker, sessionId, input, early));
     },
   };
 }

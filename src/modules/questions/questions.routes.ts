@@ -37,9 +37,12 @@ declare module "fastify" {
 
 /** The per-address limit's answer as the ask awaits it: rejects with its 429. */
 function addressCleared(request: FastifyRequest): Promise<void> | undefined {
-  return request.refusalFirst?.().then((refusal) => {
+  const cleared = request.refusalFirst?.().then((refusal) => {
     if (refusal) throw refusal;
   });
+  // Awaited by the ask, or never (refused before it, e.g. by its policy): no unhandled rejection meanwhile.
+  cleared?.catch(() => undefined);
+  return cleared;
 }
 
 /** The Q&A board: ask, vote, curate, list. The same service answers the socket events question:submit/vote. */
@@ -64,8 +67,8 @@ export const questionRoutes: FastifyPluginAsyncZod<{ questions: Questions }> = a
         done();
       },
       preHandler: app.requireActor,
-      // The address limit is awaited by the ask, just before its write: the body is parsed, validated and screened
-      // while the limits' answers travel (with Redis, one round trip). Its 429 still answers first.
+      // The address limit is awaited by the ask, not in onRequest: the body is parsed and validated while the limits'
+      // answers travel (with Redis, one round trip). Its 429 still answers first.
       config: { attendeesLimitedByRoute: true, addressLimitAwaitedByHandler: true },
       schema: {
         tags: ["questions"],
