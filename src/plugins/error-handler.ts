@@ -198,7 +198,8 @@ async function errorHandlerPlugin(app: FastifyInstance) {
     if (first) {
       // Answered with the earlier refusal, but a failure of ours it hides is still logged.
       const hidden = toAppError(error);
-      if (!hidden || hidden.status >= 500) request.log.error({ err: loggableError(error) }, "unhandled error");
+      if (!hidden || hidden.status >= 500)
+        request.log.error({ err: loggableError(error) }, "unhandled error");
     }
     const known = first ?? toAppError(error);
     if (known && known.status < 500) {
