@@ -166,11 +166,14 @@ function profaneSpans(text: string): Span[] {
   if (spans.length === 0) return spans;
 
   // Widened so that "motherfucker" becomes "************", not "mother****er", which still reads.
-  for (const span of spans) {
-    while (span.start > 0 && isWordChar(text, span.start - 1)) span.start -= 1;
-    while (span.end < text.length && isWordChar(text, span.end)) span.end += 1;
+  const words: Span[] = [];
+  for (const match of spans) {
+    const word = { ...match };
+    while (word.start > 0 && isWordChar(text, word.start - 1)) word.start -= 1;
+    while (word.end < text.length && isWordChar(text, word.end)) word.end += 1;
+    const around = text.slice(word.start, match.start) + text.slice(match.end, word.end);
+    if (!readsAsCode(text.slice(match.start, match.end), around)) words.push(word);
   }
-  const words = spans.filter((span) => !readsAsNumber(text.slice(span.start, span.end)));
   if (words.length === 0) return words;
   words.sort((a, b) => a.start - b.start);
   const merged: Span[] = [words[0]!];
@@ -183,13 +186,18 @@ function profaneSpans(text: string): Span[] {
 }
 
 /**
- * A word of at least as many digits as letters is a number or a code ("455", "A55", "B550"), not leetspeak: the
- * preset reads 4 as a and 5 as s, and would take a room number or a phone model for "ass". Obfuscations spelled
- * mostly in letters ("sh1t", "a55hole", "s. h. 1. t") are still caught.
+ * A match spelled mostly in digits that reads as a number or a code, not as leetspeak: the preset reads 4 as a and
+ * 5 as s, and would take a room number or a phone model for "ass". It is one when its digits are at least as many as
+ * its letters, and it has no lowercase letter ("455", "A55") or sits in a word with more digits ("a559c3ad"). Letters
+ * with a digit or two ("sh1t", "a55hole"), a lowercase "a55" or "5h1t" alone, "@" or "$" for a letter, and digits
+ * added to a plain word ("shit2024": its match has none) are still caught. The price: a capitalised "5H1T" passes,
+ as a code would; moderators still see it.
  */
-function readsAsNumber(word: string): boolean {
-  const digits = word.match(/\p{N}/gu)?.length ?? 0;
-  return digits > 0 && digits >= (word.match(/\p{L}/gu)?.length ?? 0);
+function readsAsCode(matched: string, around: string): boolean {
+  const digits = matched.match(/\p{N}/gu)?.length ?? 0;
+  if (digits === 0 || /[@$]/.test(matched)) return false;
+  if (digits < (matched.match(/\p{L}/gu)?.length ?? 0)) return false;
+  return !/\p{Ll}/u.test(matched) || /\p{N}/u.test(around);
 }
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
