@@ -59,7 +59,10 @@ export async function findQuestion(db: Executor, questionId: string) {
  * ask is decided on. The session's row is locked before the check, so of two asks decided on one revision (on two
  * instances) the second waits for the first and then fails its check; without the lock both would pass it. Nothing
  * is written either when the author is no longer seated in the session (banned or removed, perhaps on another
- * instance after this one accepted its token): the fresh read that follows says so (`authorSeated`).
+ * instance after this one accepted its token): the fresh read that follows says so (`authorSeated`). The seat is
+ * read on the statement's snapshot, so a ban that commits while the insert waits for the session's row lets this one
+ * question in, ordered before the ban (a ban does not touch its author's questions), as if it had committed a moment
+ * later; locking the author's row instead would make every ask wait for its author's presence changes.
  */
 export async function insertQuestionIfUnchanged(
   db: Database,

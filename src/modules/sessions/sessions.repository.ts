@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
-import type { Database, Executor } from "../../db/client.js";
+import type { Executor } from "../../db/client.js";
 import type { SessionSettings } from "./sessions.settings.js";
 import { sessions } from "./sessions.table.js";
 
@@ -65,22 +65,21 @@ export interface SessionEdit {
  *
  * The delete locks the session's row, then, cascading, each row of its attendees and questions: the reverse of the
  * order in which a presence change or a moderation takes them (the attendee's or the question's row, then the
- * session's, through the seat and revision triggers). So it waits at most `lockTimeoutMs` for any one lock and then
- * gives way (SQLSTATE 55P03, nothing deleted) instead of deadlocking with them; its caller tries again.
+ * session's, through the seat and revision triggers). Run in a transaction of its own, it waits at most
+ * `lockTimeoutMs` for any one lock and then gives way (SQLSTATE 55P03, nothing deleted) instead of deadlocking with
+ * them; its caller tries again.
  */
 export async function deleteSessionUnlessLive(
-  db: Database,
+  tx: Executor,
   sessionId: string,
   lockTimeoutMs: number,
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('lock_timeout', ${`${Math.trunc(lockTimeoutMs)}ms`}, true)`);
-    const deleted = await tx
-      .delete(sessions)
-      .where(and(eq(sessions.id, sessionId), sql`${sessions.status} <> 'live'`))
-      .returning({ id: sessions.id });
-    return deleted.length > 0;
-  });
+  await tx.execute(sql`select set_config('lock_timeout', ${`${Math.trunc(lockTimeoutMs)}ms`}, true)`);
+  const deleted = await tx
+    .delete(sessions)
+    .where(and(eq(sessions.id, sessionId), sql`${sessions.status} <> 'live'`))
+    .returning({ id: sessions.id });
+  return deleted.length > 0;
 }
 
 /** The session a join code currently belongs to (codes are unique among sessions not ended). */

@@ -36,6 +36,7 @@ const JOIN_CODE_ATTEMPTS = 5;
 const UNIQUE_VIOLATION = "23505";
 /** `lock_timeout` expired: the statement gave way. */
 const LOCK_NOT_AVAILABLE = "55P03";
+const DEADLOCK_DETECTED = "40P01";
 /** How long a delete waits for any one row lock before it gives way, and how often it tries. */
 const DELETE_LOCK_TIMEOUT_MS = 200;
 const DELETE_ATTEMPTS = 5;
@@ -62,9 +63,11 @@ export function createSessions(deps: {
   async function deleteGivingWay(sessionId: string): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await deleteSessionUnlessLive(db, sessionId, DELETE_LOCK_TIMEOUT_MS);
+        return await db.transaction((tx) => deleteSessionUnlessLive(tx, sessionId, DELETE_LOCK_TIMEOUT_MS));
       } catch (error) {
-        if (sqlState(error) !== LOCK_NOT_AVAILABLE) throw error;
+        // A deadlock is caught too, should the server's deadlock_timeout be shorter than the delete's wait.
+        const state = sqlState(error);
+        if (state !== LOCK_NOT_AVAILABLE && state !== DEADLOCK_DETECTED) throw error;
         if (attempt >= DELETE_ATTEMPTS) {
           throw new AppError("SESSION_BUSY", 409, "The session is busy; try deleting it again in a moment.", {
             headers: { "retry-after": "1" },
