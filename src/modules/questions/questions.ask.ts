@@ -19,6 +19,21 @@ const DUPLICATE_WINDOW = 500;
 /** How often an ask is decided again when the session changes between its read and its write. */
 const ASK_ATTEMPTS = 3;
 
+/** A question screened (accepted, held or refused) on one remembered context. */
+type Screened = { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
+interface ScreenedAhead {
+  context: AskContextEntry;
+  screened: Screened;
+}
+
+function screen(text: string, context: AskContextEntry): Screened {
+  try {
+    return { decided: decideAsk(text, context) };
+  } catch (refusal) {
+    return { refused: refusal };
+  }
+}
+
 /** What an ask's caller started before the ask itself: its limit already on its way. */
 export interface AskHeadStart {
   /** The per-minute allowance, counted already for this attendee (`countAsk`): it is not counted again. */
@@ -85,12 +100,31 @@ export function createAsking(deps: {
    */
   const inTurn = createKeyedQueue();
 
+  /**
+   * The text screened on the session's remembered context, before the ask's turn (nothing read, no turn taken):
+   * while the address limit answers. Null when there is no remembered context, or it would not take the question.
+   */
+  function screenAhead(
+    sessionId: string,
+    input: { text: string; anonymous?: boolean },
+  ): ScreenedAhead | null {
+    const context = askContexts.get(sessionId);
+    if (!context) return null;
+    try {
+      assertAskable(context.status, context.settings, input);
+    } catch {
+      return null;
+    }
+    return { context, screened: screen(input.text, context) };
+  }
+
   /** An ask, in its session's turn on this instance. */
   async function decideAndWrite(
     asker: AttendeeActor,
     sessionId: string,
     input: { text: string; anonymous?: boolean },
     early: Promise<boolean> | null,
+    ahead: ScreenedAhead | null,
   ): Promise<ViewerQuestion> {
     let counting = early;
     let askable = false;
@@ -106,12 +140,8 @@ export function createAsking(deps: {
         // text is screened while the limiter answers (a Redis round trip); the limit's refusal comes first.
         askable = true;
         counting ??= countAsk(asker.attendeeId);
-        let screened: { decided: ReturnType<typeof decideAsk> } | { refused: unknown };
-        try {
-          screened = { decided: decideAsk(input.text, context) };
-        } catch (refusal) {
-          screened = { refused: refusal };
-        }
+        // Screened already if this is still the context it was screened on (no ask came in between).
+        const screened = ahead?.context === context ? ahead.screened : screen(input.text, context);
         if (!(await counting)) {
           throw new AppError("RATE_LIMITED", 429, "You are asking too fast; wait a minute.", {
             headers: { "retry-after": "60" },
@@ -185,7 +215,11 @@ export function createAsking(deps: {
       headStart: AskHeadStart = {},
     ): Promise<ViewerQuestion> {
       const { allowance, cleared } = headStart;
-      // Before any other work of the ask (a read, a turn in the session's queue): a refused request costs nothing.
+      // The address limit is awaited before any read or turn in the session's queue; the text is screened meanwhile.
+      const ahead =
+        cleared && actor.kind === "attendee" && actor.sessionId === sessionId
+          ? screenAhead(sessionId, input)
+          : null;
       await cleared;
       if (actor.kind !== "attendee") await sessionAccess.authorize(actor, "questions.ask", sessionId);
       // The policy lets attendees of this session alone ask; its attendee branch reads only the token's session.
@@ -198,7 +232,7 @@ export function createAsking(deps: {
       const asker = actor as AttendeeActor;
       // Counted by the caller in advance, or here once the ask can be made: never while Q&A is closed.
       const early = allowance?.attendeeId === asker.attendeeId ? allowance.allowed : null;
-      return inTurn(sessionId, () => decideAndWrite(asker, sessionId, input, early));
+      return inTurn(sessionId, () => decideAndWrite(asker, sessionId, input, early, ahead));
     },
   };
 }
