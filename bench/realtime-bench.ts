@@ -28,6 +28,7 @@ import {
   createLiveSession,
   dropSession,
   expectConnected,
+  heapObjects,
   joinAttendees,
   nodeFlags,
   nulls,
@@ -348,8 +349,11 @@ async function measureWaves(
       await sleep(SETTLE_MS);
       series.readings.push(await probeHeap(server.child));
     }
-    const mib = (s: WaveSeries) => (s.readings.at(-1)!.heapUsed / 2 ** 20).toFixed(2);
-    log(`    wave ${wave}: heap Podium ${mib(waves[0]!)} MiB, raw ${mib(waves[1]!)} MiB`);
+    const mib = (s: WaveSeries) => {
+      const last = s.readings.at(-1)!;
+      return `${(heapObjects(last) / 2 ** 20).toFixed(2)} MiB (code ${(last.codeUsed / 2 ** 20).toFixed(2)})`;
+    };
+    log(`    wave ${wave}: heap objects Podium ${mib(waves[0]!)}, raw ${mib(waves[1]!)}`);
   }
   return waves;
 }

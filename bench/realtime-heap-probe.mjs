@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import { setImmediate } from "node:timers";
+import { getHeapCodeStatistics } from "node:v8";
 
 const MARKER = "realtime-heap-probe";
 
@@ -22,12 +23,17 @@ async function probe() {
     await new Promise((resolve) => setImmediate(resolve));
   }
   const m = process.memoryUsage();
+  const code = getHeapCodeStatistics();
   const figures = {
     heapUsed: m.heapUsed,
     heapTotal: m.heapTotal,
     rss: m.rss,
     external: m.external,
     arrayBuffers: m.arrayBuffers,
+    // V8's compiled code with its metadata (deoptimization data, relocation info, source positions) and bytecode,
+    // part of heapUsed: it grows while the JIT optimizes, and deoptimizes and optimizes again, the server's
+    // functions, which is not memory a connection left behind.
+    codeUsed: code.code_and_metadata_size + code.bytecode_and_metadata_size,
   };
   process.stdout.write(`${MARKER} ${JSON.stringify(figures)}\n`);
 }

@@ -51,7 +51,10 @@ ${markdownTable(t.heap)}
 
 ### Waves of ${num(s.waveSockets)} connects and disconnects
 
-Heap after forced GC in the server process, after an uncounted warm-up wave (0) and after each counted wave:
+Heap after forced GC in the server process, after an uncounted warm-up wave (0) and after each counted wave: its
+objects (\`heapUsed\` without V8's code), which the verdict reads, and the code beside them (compiled code with its
+metadata, and bytecode: \`v8.getHeapCodeStatistics()\`), which grows while the JIT optimizes, deoptimizes and optimizes
+again the server's functions, and is not memory a connection left behind:
 
 ${markdownTable(t.waves)}
 
@@ -104,9 +107,12 @@ How:
   presence count entry. RSS and \`external\` (socket buffers live outside the JS heap) are given for information.
 - Waves: after the latency sockets are closed, each wave: Podium: ${num(s.waveSockets)} new attendees join over HTTP,
   connect, get their snapshot (with the board of questions the latency part left) and close; the server's socket
-  gauge (\`/api/metrics\`) must read 0, then 2 s to settle, then forced GC and heapUsed. Raw: the same without the
+  gauge (\`/api/metrics\`) must read 0, then 2 s to settle, then forced GC, \`heapUsed\` and V8's code statistics. Raw: the same without the
   join (\`/stats\` must read 0). Wave 0 is a warm-up (the first connects with a board to snapshot compile code and
-  fill pools) and is not counted. Verdict on the least-squares growth from wave 1 to the last, threshold ${kib(REALTIME_TARGETS.waveGrowthBytes)} (about ${(REALTIME_TARGETS.waveGrowthBytes / ((s.waves - 1) * s.waveSockets)).toFixed(0)} bytes per connect–disconnect); raw Socket.io's
+  fill pools) and is not counted. Verdict on the least-squares growth of the heap's objects (\`heapUsed\` minus code: heap snapshots after waves 1
+  and 10 of a run on 623fa7e differed by 663 KiB, 525 KiB of it code (1,674 more code objects, most of them
+  optimized code with its deoptimization data), 145 KiB V8's weak lists of the code that depends on an object, and
+  no more than 1 KiB of anything else) from wave 1 to the last, threshold ${kib(REALTIME_TARGETS.waveGrowthBytes)} (about ${(REALTIME_TARGETS.waveGrowthBytes / ((s.waves - 1) * s.waveSockets)).toFixed(0)} bytes per connect–disconnect); raw Socket.io's
   series under the same rule checks the method.${report.cpuProfileDir ? `\n- CPU profiles of the servers: \`${report.cpuProfileDir}\` (\`BENCH_RT_CPU_PROF\`).` : ""}${report.traceDir ? `\n- **Diagnostic run**: the servers carried bench/realtime-trace-probe.mjs (\`BENCH_RT_TRACE_DIR\`), whose wrappers cost a few microseconds each; its figures are not the benchmark's.` : ""}
 ${standalone ? `\nChecks of this run:\n\n${markdownTable([["check", "result"], ...t.checks])}\n` : ""}`;
 }

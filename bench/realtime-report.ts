@@ -4,6 +4,7 @@
  */
 import type { HeapResult, ModeResult, RealtimeReport, RtMode, WaveSeries } from "./realtime-bench.js";
 import { RT_SYSTEMS, type RtSystem, type SystemLatency } from "./realtime-latency.js";
+import { heapObjects } from "./realtime-setup.js";
 
 /** Issue 5, point 11, and the brief. */
 export const REALTIME_TARGETS = {
@@ -63,9 +64,15 @@ function heapPerSocket(h: HeapResult, key: "heapUsed" | "rss" | "external"): num
   return (h.after[key] - h.before[key]) / h.sockets;
 }
 
-/** Least-squares growth over waves 1 … last (reading 0, before the first wave, is left out). */
-export function waveGrowth(series: WaveSeries): { fitted: number; firstToLast: number } {
-  const ys = series.readings.slice(1).map((r) => r.heapUsed);
+/**
+ * Least-squares growth over waves 1 … last (reading 0, before the first wave, is left out), of the heap's objects
+ * (heapUsed without compiled code) or of the compiled code alone.
+ */
+export function waveGrowth(
+  series: WaveSeries,
+  of: (reading: WaveSeries["readings"][number]) => number = heapObjects,
+): { fitted: number; firstToLast: number } {
+  const ys = series.readings.slice(1).map(of);
   const n = ys.length;
   if (n < 2) return { fitted: Number.NaN, firstToLast: Number.NaN };
   const meanX = (n - 1) / 2;
@@ -295,16 +302,26 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
   const podiumWaves = report.waves.find((w) => w.system === "podium");
   const rawWaves = report.waves.find((w) => w.system === "raw");
   const waveSeries = [podiumWaves, rawWaves].filter((w): w is WaveSeries => w !== undefined);
+  const compiledCode = (m: WaveSeries["readings"][number]) => m.codeUsed;
   const waves = [
-    ["after wave", ...waveSeries.map((w) => (w.system === "podium" ? "Podium heap" : "raw heap"))],
+    [
+      "after wave",
+      ...waveSeries.flatMap((w) => {
+        const name = w.system === "podium" ? "Podium" : "raw";
+        return [`${name} heap objects`, `${name} compiled code`];
+      }),
+    ],
   ];
   const count = Math.max(0, ...waveSeries.map((w) => w.readings.length));
   for (let i = 0; i < count; i++)
     waves.push([
       i === 0 ? "0 (warm-up, not counted)" : String(i),
-      ...waveSeries.map((w) => (w.readings[i] ? mib(w.readings[i]!.heapUsed) : "—")),
+      ...waveSeries.flatMap((w) => {
+        const r = w.readings[i];
+        return r ? [mib(heapObjects(r)), mib(r.codeUsed)] : ["—", "—"];
+      }),
     ]);
-  const growth = waveSeries.map(waveGrowth);
+  const growth = waveSeries.flatMap((w) => [waveGrowth(w), waveGrowth(w, compiledCode)]);
   waves.push([`wave 1 → ${count - 1}`, ...growth.map((g) => signedKib(g.firstToLast))]);
   waves.push([`fitted over waves 1–${count - 1}`, ...growth.map((g) => signedKib(g.fitted))]);
   for (const w of waveSeries) {
@@ -312,7 +329,7 @@ export function realtimeTables(report: RealtimeReport, busyMachine: number): Rea
     const connects = (w.readings.length - 2) * w.socketsPerWave;
     const ok = g.fitted < waveGrowthBytes;
     checks.push([
-      `real-time: ${w.system === "podium" ? "Podium" : "raw Socket.io (method sanity)"} heap stable over ${w.readings.length - 1} waves of ${num(w.socketsPerWave)} connects and disconnects (fitted growth wave 1 → ${w.readings.length - 1} < ${kib(waveGrowthBytes)})`,
+      `real-time: ${w.system === "podium" ? "Podium" : "raw Socket.io (method sanity)"} heap objects stable over ${w.readings.length - 1} waves of ${num(w.socketsPerWave)} connects and disconnects (fitted growth wave 1 → ${w.readings.length - 1} < ${kib(waveGrowthBytes)})`,
       `${signedKib(g.fitted)} (${(g.fitted / connects).toFixed(0)} B per connect after wave 1; wave 1 → ${w.readings.length - 1}: ${signedKib(g.firstToLast)}): ${ok ? "PASS" : w.system === "podium" ? "FAIL" : "WARN"}`,
     ]);
     if (w.failedConnects) problems.push(`${w.system} waves: ${w.failedConnects} sockets failed to connect`);

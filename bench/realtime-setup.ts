@@ -173,7 +173,12 @@ export interface Memory {
   rss: number;
   external: number;
   arrayBuffers: number;
+  /** V8's compiled code with its metadata, and bytecode, counted in heapUsed. */
+  codeUsed: number;
 }
+
+/** The heap's objects: heapUsed without V8's compiled code. */
+export const heapObjects = (m: Memory): number => m.heapUsed - m.codeUsed;
 
 export const HEAP_PROBE = join(ROOT, "bench", "realtime-heap-probe.mjs");
 /** Loaded too when a trace directory is given: timestamps inside the servers (diagnostic runs only). */
