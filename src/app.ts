@@ -168,6 +168,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(apiKeyRoutes, { keys: authServices.apiKeys });
   const sessions = createSessions({ db: database.db, sessionAccess, accounts, publish });
+  authServices.setRemovals({
+    workspace: (workspaceId) => sessions.removeAllIn({ workspaceId }),
+    user: (ownerId) => sessions.removeAllIn({ ownerId }),
+  });
   const attendance = createAttendance({ db: database.db, tokens: authServices.attendeeTokens, publish });
   await app.register(sessionRoutes, {
     sessions,

@@ -193,7 +193,10 @@ async function forwardToAuth(
     const failure = (await response.json().catch(() => ({}))) as { code?: unknown; message?: unknown };
     const code = typeof failure.code === "string" && failure.code ? failure.code : "AUTH_ERROR";
     const detail = typeof failure.message === "string" ? failure.message : "Authentication failed.";
-    return sendProblem(reply, new AppError(code, response.status, detail));
+    // A refusal of ours inside better-auth (a removal hook's 409 SESSION_BUSY) keeps its Retry-After.
+    const retryAfter = response.headers.get("retry-after");
+    const extras = retryAfter ? { headers: { "retry-after": retryAfter } } : {};
+    return sendProblem(reply, new AppError(code, response.status, detail, extras));
   }
   if (response.status < 400) await afterSuccess?.();
   response.headers.forEach((value, name) => {

@@ -1,10 +1,12 @@
 import { apiKey } from "@better-auth/api-key";
 import { betterAuth, type BetterAuthOptions } from "better-auth";
+import { APIError } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { admin, bearer, organization } from "better-auth/plugins";
 import type { Logger } from "pino";
 import type { Config } from "../../config/env.js";
 import type { Database } from "../../db/client.js";
+import { AppError } from "../../lib/errors.js";
 import * as schema from "../../db/schema.js";
 import { apiKeySchemaOptions, authSchemaOptions, workspaceSchemaOptions } from "./auth.schema-options.js";
 import { devSignIn } from "./dev-sign-in.js";
@@ -19,11 +21,22 @@ export type PlatformRole = (typeof PLATFORM_ROLES)[number];
 
 const CALLER_MISTAKES = /^Failed to validate API key/;
 
+/**
+ * What must happen before a workspace or a user is deleted, whose sessions the database would otherwise delete by
+ * cascade (sessions.service.ts `removeAllIn`: it may refuse, with an AppError). Set once the sessions service exists,
+ * which is built after the auth services.
+ */
+export interface AccountRemovals {
+  workspace(workspaceId: string): Promise<void>;
+  user(userId: string): Promise<void>;
+}
+
 export interface AuthDeps {
   config: Config;
   secret: string;
   db: Database;
   logger: Logger;
+  removals: { current: AccountRemovals | null };
 }
 
 /** Whether the name-and-email sign-in is installed: never in production, never next to a real provider. */
@@ -36,7 +49,7 @@ export function devSignInEnabled(config: Config): boolean {
  * PostgreSQL, bearer tokens, API keys, platform
  * roles (admin plugin) and workspaces (organization plugin). Rate limiting is ours (plugins/rate-limit.ts).
  */
-export function createAuth({ config, secret, db, logger }: AuthDeps) {
+export function createAuth({ config, secret, db, logger, removals }: AuthDeps) {
   const log = logger.child({ module: "auth" });
   const adminEmails = new Set(config.auth.adminEmails);
   const providerOptions = {
@@ -104,6 +117,10 @@ export function createAuth({ config, secret, db, logger }: AuthDeps) {
             }
           },
         },
+        delete: {
+          // An admin removing a user: the user's sessions go first, each as a host's delete would.
+          before: async (user) => beforeRemoving((r) => r.user(user.id)),
+        },
         create: {
           // Platform admins are named by configuration, and only through an email a provider verified.
           before: async (user) => ({
@@ -133,6 +150,11 @@ export function createAuth({ config, secret, db, logger }: AuthDeps) {
         ...workspaceSchemaOptions,
         allowUserToCreateOrganization: true,
         creatorRole: "owner",
+        organizationHooks: {
+          // The workspace's sessions go first, each as a host's delete would.
+          beforeDeleteOrganization: async ({ organization: workspace }) =>
+            beforeRemoving((r) => r.workspace(workspace.id)),
+        },
       }),
       bearer({ requireSignature: true }),
       apiKey({
@@ -147,6 +169,18 @@ export function createAuth({ config, secret, db, logger }: AuthDeps) {
   } satisfies BetterAuthOptions;
   const auth = betterAuth(options);
   return auth;
+
+  /** Runs a removal hook; its refusal (an AppError) is answered as better-auth answers its own errors. */
+  async function beforeRemoving(run: (r: AccountRemovals) => Promise<void>): Promise<void> {
+    if (!removals.current) throw new Error("Account removals are not set up (sessions service missing).");
+    try {
+      await run(removals.current);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const status = error.status as ConstructorParameters<typeof APIError>[0];
+      throw new APIError(status, { code: error.code, message: error.detail }, error.extras.headers);
+    }
+  }
 }
 
 export type Auth = ReturnType<typeof createAuth>;

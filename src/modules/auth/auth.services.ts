@@ -9,7 +9,7 @@ import {
   DEFAULT_ATTENDEE_TOKEN_TTL_SECONDS,
   type AttendeeTokens,
 } from "../attendees/attendee-token.js";
-import { createAuth, type Auth } from "./auth.instance.js";
+import { createAuth, type AccountRemovals, type Auth } from "./auth.instance.js";
 import { createApiKeyService, type ApiKeyService } from "./api-keys.service.js";
 import { createAuthenticator, type Authenticator } from "./authenticator.js";
 import { createAuthGeneration, createSessionCache, type AuthGeneration } from "./session-cache.js";
@@ -22,6 +22,8 @@ export interface AuthServices {
   generation: AuthGeneration;
   attendeeTokens: AttendeeTokens;
   revocations: AttendeeRevocations;
+  /** What deleting a workspace or a user does first (their sessions); set before serving. */
+  setRemovals(removals: AccountRemovals): void;
   /** Loads recent revocations and subscribes to other instances' (Redis); call before serving. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -39,7 +41,8 @@ export function createAuthServices(deps: {
   logger: Logger;
 }): AuthServices {
   const { config, secret, db, redis, logger } = deps;
-  const auth = createAuth({ config, secret, db, logger });
+  const removals: { current: AccountRemovals | null } = { current: null };
+  const auth = createAuth({ config, secret, db, logger, removals });
   const revocations = createAttendeeRevocations({
     ttlSeconds: DEFAULT_ATTENDEE_TOKEN_TTL_SECONDS,
     redis,
@@ -62,6 +65,9 @@ export function createAuthServices(deps: {
     generation,
     attendeeTokens,
     revocations,
+    setRemovals(value) {
+      removals.current = value;
+    },
     async start() {
       await revocations.start();
       await revocations.load(db);

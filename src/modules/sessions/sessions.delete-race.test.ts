@@ -1,7 +1,7 @@
-import type { PoolClient } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/helpers/app.js";
 import { createAttendee, signIn, type SignedInUser } from "../../../test/helpers/actors.js";
+import { disconnectAndCommit, presenceHolding, someoneWaitsFor } from "../../../test/helpers/row-locks.js";
 
 /**
  * Deleting a session locks its row, then (cascading) its attendees' rows. A presence change locks its attendee's row,
@@ -37,43 +37,17 @@ describe("sessions: deleting a session while its attendees' presence is being wr
       headers: { authorization: `Bearer ${host.token}` },
     });
 
-  /** A transaction that has locked the attendee's row as `touchPresence` does, on a connection of its own. */
-  const presenceHolding = async (attendeeId: string) => {
-    const client: PoolClient = await t.db.pool.connect();
-    await client.query("begin");
-    await client.query("select status from attendees where id = $1 for no key update", [attendeeId]);
-    const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
-    return { client, pid: rows[0]!.pid };
-  };
-
-  /** Resolves once some statement waits for a lock this backend holds. */
-  const someoneWaitsFor = async (pid: number) => {
-    for (;;) {
-      const { rows } = await t.db.pool.query<{ n: number }>(
-        "select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))",
-        [pid],
-      );
-      if (rows[0]!.n > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
-
   const exists = async (sessionId: string) =>
     (await t.db.pool.query("select 1 from sessions where id = $1", [sessionId])).rowCount === 1;
 
   it("deletes the session once a presence change that holds an attendee's row commits, and both succeed", async () => {
     const { sessionId, attendeeId } = await scheduledSessionWithAttendee();
-    const presence = await presenceHolding(attendeeId);
+    const presence = await presenceHolding(t.db.pool, attendeeId);
     try {
       const deleting = remove(sessionId);
       // The delete holds the session's row and waits for the attendee's.
-      await someoneWaitsFor(presence.pid);
-      // The presence change goes on: the attendee disconnects, which frees its seat on the session's row.
-      await presence.client.query(
-        "update attendees set status = 'disconnected', last_seen_at = now() where id = $1",
-        [attendeeId],
-      );
-      await presence.client.query("commit");
+      await someoneWaitsFor(t.db.pool, presence.pid);
+      await disconnectAndCommit(presence.client, attendeeId);
       const res = await deleting;
       expect(res.statusCode, res.body).toBe(204);
       expect(await exists(sessionId)).toBe(false);
@@ -84,7 +58,7 @@ describe("sessions: deleting a session while its attendees' presence is being wr
 
   it("refuses the delete with 409 SESSION_BUSY, nothing deleted, while a row stays locked, then deletes", async () => {
     const { sessionId, attendeeId } = await scheduledSessionWithAttendee();
-    const presence = await presenceHolding(attendeeId);
+    const presence = await presenceHolding(t.db.pool, attendeeId);
     let busy;
     try {
       busy = await remove(sessionId);

@@ -82,6 +82,18 @@ export async function deleteSessionUnlessLive(
   return deleted.length > 0;
 }
 
+/** The sessions of a workspace, or those a user owns: what deleting the workspace or the user would cascade to. */
+export async function findSessionsIn(
+  db: Executor,
+  scope: { workspaceId: string } | { ownerId: string },
+): Promise<Array<Pick<SessionRow, "id" | "status">>> {
+  const where =
+    "workspaceId" in scope
+      ? eq(sessions.workspaceId, scope.workspaceId)
+      : eq(sessions.ownerId, scope.ownerId);
+  return db.select({ id: sessions.id, status: sessions.status }).from(sessions).where(where);
+}
+
 /** The session a join code currently belongs to (codes are unique among sessions not ended). */
 export async function findSessionByJoinCode(db: Executor, joinCode: string) {
   const [row] = await db

@@ -22,6 +22,7 @@ import type {
 import {
   deleteSessionUnlessLive,
   findSession,
+  findSessionsIn,
   findSessionByJoinCode,
   insertSession,
   listVisibleSessions,
@@ -225,6 +226,24 @@ export function createSessions(deps: {
       const existing = await findSession(db, sessionId);
       if (!existing) throw new AppError("SESSION_NOT_FOUND", 404, "Session not found.");
       throw new AppError("SESSION_LIVE", 409, "A live session cannot be deleted; end it first.");
+    },
+
+    /**
+     * Before a workspace or a user is deleted: deletes its sessions one by one as `remove` does (giving way to
+     * presence changes, and telling their clients), so that the cascade finds none to lock in the order that
+     * deadlocks, and no client is left in a session that no longer exists. Refuses, deleting nothing, while one of
+     * them is live (SESSION_LIVE: end it first), as `remove` refuses a live session.
+     */
+    async removeAllIn(scope: { workspaceId: string } | { ownerId: string }): Promise<void> {
+      const refuseLive = () =>
+        new AppError("SESSION_LIVE", 409, "A live session would be deleted with it; end the session first.");
+      const found = await findSessionsIn(db, scope);
+      if (found.some((session) => session.status === "live")) throw refuseLive();
+      for (const { id } of found) {
+        if (await deleteGivingWay(id)) publish({ type: "session.deleted", sessionId: id });
+        // Not deleted: gone meanwhile, or started meanwhile.
+        else if (await findSession(db, id)) throw refuseLive();
+      }
     },
 
     async start(actor: Actor, sessionId: string): Promise<SessionView> {
