@@ -20,10 +20,10 @@ declare module "fastify" {
     /** Set by this plugin on the routes the per-address limit guards (every route without a `rateLimit` of its own). */
     addressLimited?: true;
     /**
-     * The route's handler waits for the per-address limit itself (`request.refusalFirst`), just before it writes,
-     * instead of the route's last onRequest hook: the body is parsed, validated and handled while the answer is on
-     * its way (with Redis, a round trip). Its refusal still comes first: the error handler answers with it whatever
-     * else the request ended with.
+     * The route's handler waits for the per-address limit itself (`request.refusalFirst`), before it reads or
+     * writes anything, instead of the route's last onRequest hook: the body is parsed and validated while the answer
+     * is on its way (with Redis, a round trip). Its refusal still comes first: the error handler answers with it
+     * whatever else the request ended with.
      */
     addressLimitAwaitedByHandler?: true;
   }
