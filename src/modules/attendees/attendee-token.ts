@@ -22,8 +22,6 @@ export interface AttendeeTokens {
   verify(token: string, expected?: { sessionId?: string }): Promise<AttendeeClaims>;
   /** `verify`, answered at once: the claims, or throws the same AppError. */
   verifyNow(token: string, expected?: { sessionId?: string }): AttendeeClaims;
-  /** Genuine tokens remembered as verified: lets tests see that memory stays bounded. */
-  readonly remembered: number;
 }
 
 export interface AttendeeTokensOptions {
@@ -36,8 +34,6 @@ export interface AttendeeTokensOptions {
   revocations: AttendeeRevocations;
   /** Milliseconds since the epoch; for tests. */
   now?: () => number;
-  /** Genuine tokens remembered as verified (see `verifyNow`), the oldest forgotten first; default 10,000. */
-  verifiedCacheSize?: number;
 }
 
 export const DEFAULT_ATTENDEE_TOKEN_TTL_SECONDS = 7200;
@@ -49,7 +45,6 @@ const HEADER = Buffer.from(JSON.stringify({ alg: "HS256", typ: ATTENDEE_TOKEN_TY
 /** An HMAC-SHA-256 in base64url without padding: any other length (or a padded one) is not ours. */
 const SIGNATURE_LENGTH = 43;
 const MIN_SECRET_BYTES = 32;
-const DEFAULT_VERIFIED_CACHE_SIZE = 10_000;
 /** Instances' clocks differ a little, and a token minted on one must verify on another at once. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 /** An attendee token is about 400 characters: refuse anything far larger before decoding it. */
@@ -81,49 +76,10 @@ export function createAttendeeTokens(options: AttendeeTokensOptions): AttendeeTo
   const key = createSecretKey(secretBytes);
   const sign = (signingInput: string) => createHmac("sha256", key).update(signingInput).digest("base64url");
 
-  const cacheSize = options.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE;
-  /**
-   * Tokens whose signature and claims this instance has checked, by the whole token (signature included: only
-   * the same bytes find an entry), with what the check found. An attendee presents one token for hours, on its
-   * socket's handshake and on each request: the HMAC and the decoding are most of a check's cost (about 0.15 ms
-   * on a thread that was idle), while what can change (time, revocation, the session asked for) is checked on
-   * every use. Only genuine tokens enter, so the cache holds no more than this instance's attendees; past
-   * `cacheSize` the oldest go first (a Map iterates in insertion order).
-   */
-  const verified = new Map<string, VerifiedToken>();
-
-  function remember(token: string, entry: VerifiedToken): VerifiedToken {
-    verified.set(token, entry);
-    if (verified.size > cacheSize) verified.delete(verified.keys().next().value!);
-    return entry;
-  }
-
-  function verifyNow(token: string, expected: { sessionId?: string } = {}): AttendeeClaims {
-    const entry = verified.get(token) ?? remember(token, verifySigned(token));
-    const { claims, issuedAt, notBefore } = entry;
-    const exp = claims.expiresAt.getTime() / 1000;
-    const nowSeconds = Math.floor(now() / 1000);
-    if (issuedAt > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid();
-    if (notBefore !== undefined && notBefore > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid();
-    // Whatever its `exp` says, a token older than the TTL is dead: that is what lets revocations be forgotten.
-    if (
-      exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS ||
-      nowSeconds - issuedAt > ttlSeconds + CLOCK_TOLERANCE_SECONDS
-    ) {
-      verified.delete(token);
-      throw expired();
-    }
-    // Revocation before session: a revoked attendee is not authenticated at all (401), wherever it goes.
-    if (revocations.isRevoked(claims.attendeeId)) throw attendeeTokenRevoked();
-    if (expected.sessionId !== undefined && claims.sessionId !== expected.sessionId) throw wrongSession();
-    return claims;
-  }
-
   // Synchronous HMAC (node:crypto) instead of jose's WebCrypto verify: the same checks, a fifth of the time.
   // The header must be byte for byte the one we issue, which pins the algorithm and type and refuses
-  // `alg: none`, other algorithms, `kid`, `jku`, `crit` and the like before anything else is read. What does not
-  // depend on the time or on revocations: `verifyNow` checks those on every use.
-  function verifySigned(token: string): VerifiedToken {
+  // `alg: none`, other algorithms, `kid`, `jku`, `crit` and the like before anything else is read.
+  function verifyNow(token: string, expected: { sessionId?: string } = {}): AttendeeClaims {
     if (!looksLikeJwt(token)) throw invalid();
     const [header, body, signature] = token.split(".") as [string, string, string];
     if (header !== HEADER || signature.length !== SIGNATURE_LENGTH) throw invalid();
@@ -141,14 +97,16 @@ export function createAttendeeTokens(options: AttendeeTokensOptions): AttendeeTo
     if (iss !== issuer || aud !== audience) throw invalid();
     if (!isUuid(sub) || !isUuid(sid) || !isUuid(jti)) throw invalid();
     if (!isTime(exp) || !isTime(iat) || (nbf !== undefined && !isTime(nbf))) throw invalid();
-    // Frozen: every use of the token gets this one object.
-    const claims = Object.freeze({
-      attendeeId: sub,
-      sessionId: sid,
-      tokenId: jti,
-      expiresAt: new Date(exp * 1000),
-    });
-    return { claims, issuedAt: iat, notBefore: nbf as number | undefined };
+    const nowSeconds = Math.floor(now() / 1000);
+    if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid();
+    if (nbf !== undefined && (nbf as number) > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid();
+    // Whatever its `exp` says, a token older than the TTL is dead: that is what lets revocations be forgotten.
+    if (exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS) throw expired();
+    if (nowSeconds - iat > ttlSeconds + CLOCK_TOLERANCE_SECONDS) throw expired();
+    // Revocation before session: a revoked attendee is not authenticated at all (401), wherever it goes.
+    if (revocations.isRevoked(sub)) throw attendeeTokenRevoked();
+    if (expected.sessionId !== undefined && sid !== expected.sessionId) throw wrongSession();
+    return { attendeeId: sub, sessionId: sid, tokenId: jti, expiresAt: new Date(exp * 1000) };
   }
 
   return {
@@ -181,17 +139,7 @@ export function createAttendeeTokens(options: AttendeeTokensOptions): AttendeeTo
       return verifyNow(token, expected);
     },
     verifyNow,
-    get remembered() {
-      return verified.size;
-    },
   };
-}
-
-/** A genuine token: its claims, and the times `verifyNow` checks on every use. */
-interface VerifiedToken {
-  claims: AttendeeClaims;
-  issuedAt: number;
-  notBefore: number | undefined;
 }
 
 function isTime(value: unknown): value is number {
