@@ -171,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   authServices.setRemovals({
     workspace: (workspaceId) => sessions.removeAllIn({ workspaceId }),
     user: (ownerId) => sessions.removeAllIn({ ownerId }),
+    userRemovable: (ownerId) => sessions.assertRemovable({ ownerId }),
   });
   const attendance = createAttendance({ db: database.db, tokens: authServices.attendeeTokens, publish });
   await app.register(sessionRoutes, {

@@ -1,6 +1,6 @@
 import { apiKey } from "@better-auth/api-key";
 import { betterAuth, type BetterAuthOptions } from "better-auth";
-import { APIError } from "better-auth/api";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { admin, bearer, organization } from "better-auth/plugins";
 import type { Logger } from "pino";
@@ -29,6 +29,8 @@ const CALLER_MISTAKES = /^Failed to validate API key/;
 export interface AccountRemovals {
   workspace(workspaceId: string): Promise<void>;
   user(userId: string): Promise<void>;
+  /** Refuses, changing nothing, if `user` would: asked before better-auth starts removing the user. */
+  userRemovable(userId: string): Promise<void>;
 }
 
 export interface AuthDeps {
@@ -49,6 +51,9 @@ export function devSignInEnabled(config: Config): boolean {
  * PostgreSQL, bearer tokens, API keys, platform
  * roles (admin plugin) and workspaces (organization plugin). Rate limiting is ours (plugins/rate-limit.ts).
  */
+/** better-auth's admin roles: the platform role `admin` (ADMIN_EMAILS), allowed to manage and remove users. */
+const ADMIN_ROLES = ["admin"];
+
 export function createAuth({ config, secret, db, logger, removals }: AuthDeps) {
   const log = logger.child({ module: "auth" });
   const adminEmails = new Set(config.auth.adminEmails);
@@ -145,7 +150,7 @@ export function createAuth({ config, secret, db, logger, removals }: AuthDeps) {
       },
     },
     plugins: [
-      admin({ defaultRole: "presenter", adminRoles: ["admin"] }),
+      admin({ defaultRole: "presenter", adminRoles: ADMIN_ROLES }),
       organization({
         ...workspaceSchemaOptions,
         allowUserToCreateOrganization: true,
@@ -157,6 +162,34 @@ export function createAuth({ config, secret, db, logger, removals }: AuthDeps) {
         },
       }),
       bearer({ requireSignature: true }),
+      {
+        id: "podium-account-removals",
+        hooks: {
+          before: [
+            {
+              // The admin plugin signs the user out everywhere, then deletes the user, whose hook above may still
+              // refuse: a refusal that can be told in advance comes before anything changes. Only to a caller the
+              // admin plugin lets remove users (the admin role), so that no one else learns whether a user is live.
+              matcher: (context) => context.path === "/admin/remove-user",
+              handler: createAuthMiddleware(async (ctx) => {
+                const userId = (ctx.body as { userId?: unknown } | undefined)?.userId;
+                if (typeof userId !== "string") return;
+                // Through the API, so that bearer's own hook reads a bearer token (hooks see the request as sent).
+                const caller = ctx.headers ? await auth.api.getSession({ headers: ctx.headers }) : null;
+                const roles = (caller?.user as { role?: string | null } | undefined)?.role?.split(",") ?? [];
+                if (
+                  !caller ||
+                  caller.user.id === userId ||
+                  !roles.some((role) => ADMIN_ROLES.includes(role))
+                ) {
+                  return;
+                }
+                await beforeRemoving((r) => r.userRemovable(userId));
+              }),
+            },
+          ],
+        },
+      },
       apiKey({
         ...apiKeySchemaOptions,
         defaultPrefix: "pdm_",

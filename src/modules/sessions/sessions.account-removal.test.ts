@@ -103,4 +103,39 @@ describe("sessions: deleting a workspace or a user deletes their sessions first"
     }
     expect(await count("sessions", sessionId)).toBe(0);
   });
+
+  it("refuses to remove a user with a live session before anything is removed: the user stays signed in", async () => {
+    const admin = await signIn(t.app, t.db.db, "Careful Admin");
+    await makePlatformAdmin(t.db.db, admin.userId);
+    const presenter = await signIn(t.app, t.db.db, "Presenting Now");
+    const live = await createSession(
+      t.db.db,
+      { userId: presenter.userId, workspaceId: presenter.personalWorkspaceId },
+      "live",
+    );
+    const res = await post(admin, "/api/auth/admin/remove-user", { userId: presenter.userId });
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toMatchObject({ status: 409, code: "SESSION_LIVE" });
+    // better-auth revokes every session of the user before it deletes the user: it never got that far.
+    const me = await t.app.inject({
+      method: "GET",
+      url: "/api/me",
+      headers: { authorization: `Bearer ${presenter.token}` },
+    });
+    expect(me.statusCode, me.body).toBe(200);
+    expect(await count("sessions", live)).toBe(1);
+  });
+
+  it("tells only an admin that a user is live: anyone else is refused as before", async () => {
+    const other = await signIn(t.app, t.db.db, "Not An Admin");
+    const presenter = await signIn(t.app, t.db.db, "Live Elsewhere");
+    await createSession(
+      t.db.db,
+      { userId: presenter.userId, workspaceId: presenter.personalWorkspaceId },
+      "live",
+    );
+    const res = await post(other, "/api/auth/admin/remove-user", { userId: presenter.userId });
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json()).not.toMatchObject({ code: "SESSION_LIVE" });
+  });
 });

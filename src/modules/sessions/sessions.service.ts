@@ -42,6 +42,11 @@ const DEADLOCK_DETECTED = "40P01";
 const DELETE_LOCK_TIMEOUT_MS = 200;
 const DELETE_ATTEMPTS = 5;
 
+/** Whose sessions go before a workspace or a user is deleted. */
+type RemovalScope = { workspaceId: string } | { ownerId: string };
+const liveSessionInTheWay = () =>
+  new AppError("SESSION_LIVE", 409, "A live session would be deleted with it; end the session first.");
+
 /**
  * Presenter sessions: create in a workspace, read, change, delete, and the lifecycle draft or scheduled →
  * live → ended (ended is final). Start and end are safe to retry. Every change is appended to the session's
@@ -77,6 +82,13 @@ export function createSessions(deps: {
         await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
       }
     }
+  }
+
+  /** A workspace's or a user's sessions, unless one of them is live (SESSION_LIVE: nothing is deleted then). */
+  async function removableSessionsIn(scope: RemovalScope) {
+    const found = await findSessionsIn(db, scope);
+    if (found.some((session) => session.status === "live")) throw liveSessionInTheWay();
+    return found;
   }
 
   async function lockedForChange(tx: Executor, sessionId: string): Promise<SessionRow> {
@@ -234,16 +246,18 @@ export function createSessions(deps: {
      * deadlocks, and no client is left in a session that no longer exists. Refuses, deleting nothing, while one of
      * them is live (SESSION_LIVE: end it first), as `remove` refuses a live session.
      */
-    async removeAllIn(scope: { workspaceId: string } | { ownerId: string }): Promise<void> {
-      const refuseLive = () =>
-        new AppError("SESSION_LIVE", 409, "A live session would be deleted with it; end the session first.");
-      const found = await findSessionsIn(db, scope);
-      if (found.some((session) => session.status === "live")) throw refuseLive();
+    async removeAllIn(scope: RemovalScope): Promise<void> {
+      const found = await removableSessionsIn(scope);
       for (const { id } of found) {
         if (await deleteGivingWay(id)) publish({ type: "session.deleted", sessionId: id });
         // Not deleted: gone meanwhile, or started meanwhile.
-        else if (await findSession(db, id)) throw refuseLive();
+        else if (await findSession(db, id)) throw liveSessionInTheWay();
       }
+    },
+
+    /** Refuses as `removeAllIn` would (SESSION_LIVE), deleting nothing: asked before anything else is removed. */
+    async assertRemovable(scope: RemovalScope): Promise<void> {
+      await removableSessionsIn(scope);
     },
 
     async start(actor: Actor, sessionId: string): Promise<SessionView> {
