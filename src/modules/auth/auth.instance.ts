@@ -46,14 +46,14 @@ export function devSignInEnabled(config: Config): boolean {
   return config.nodeEnv !== "production" && !config.auth.google && !config.auth.github;
 }
 
+/** better-auth's admin roles: the platform role `admin` (ADMIN_EMAILS), allowed to manage and remove users. */
+const ADMIN_ROLES = ["admin"];
+
 /**
  * better-auth, configured for Podium: Google and GitHub (authorization code with PKCE and state), sessions in
  * PostgreSQL, bearer tokens, API keys, platform
  * roles (admin plugin) and workspaces (organization plugin). Rate limiting is ours (plugins/rate-limit.ts).
  */
-/** better-auth's admin roles: the platform role `admin` (ADMIN_EMAILS), allowed to manage and remove users. */
-const ADMIN_ROLES = ["admin"];
-
 export function createAuth({ config, secret, db, logger, removals }: AuthDeps) {
   const log = logger.child({ module: "auth" });
   const adminEmails = new Set(config.auth.adminEmails);
