@@ -57,7 +57,15 @@ export function createAuthServices(deps: {
   const generation = createAuthGeneration(redis);
   const sessionCache = createSessionCache({ ttlMs: config.auth.sessionCacheTtlMs });
   const apiKeys = createApiKeyService({ auth, db });
-  const authenticator = createAuthenticator({ auth, attendeeTokens, apiKeys, sessionCache, generation });
+  const authenticator = createAuthenticator({
+    auth,
+    attendeeTokens,
+    apiKeys,
+    sessionCache,
+    generation,
+    // A second after the request, or sooner with a short-lived cache: well before the entry runs out.
+    refreshDelayMs: Math.min(1_000, config.auth.sessionCacheTtlMs / 8),
+  });
   return {
     auth,
     authenticator,

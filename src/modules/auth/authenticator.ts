@@ -50,20 +50,33 @@ export function createAuthenticator(deps: {
   apiKeys: Pick<ApiKeyService, "verify">;
   sessionCache: SessionCache;
   generation: AuthGeneration;
+  /** How long after the request that found its entry half spent a session is read afresh. */
+  refreshDelayMs: number;
 }): Authenticator {
-  const { auth, attendeeTokens, apiKeys, sessionCache, generation } = deps;
+  const { auth, attendeeTokens, apiKeys, sessionCache, generation, refreshDelayMs } = deps;
 
   /**
-   * better-auth's session read is the authority, and costs about a millisecond of CPU: its answer is cached
-   * under the current auth generation (see session-cache.ts), so a sign-out anywhere invalidates it at once.
+   * better-auth's session read is the authority, and costs about a millisecond of CPU (much more when its code has
+   * not run for a while): its answer is cached under the current auth generation (see session-cache.ts), so a
+   * sign-out anywhere invalidates it at once. An entry in use is read afresh before it runs out, off the request's
+   * path (`refreshAhead`), so that its user's requests do not pay that read once per cache lifetime.
    */
-  async function sessionActor({ header, credential, via }: SessionCredential): Promise<UserActor | null> {
-    const key = `${via}:${credential}`;
+  async function sessionActor(presented: SessionCredential): Promise<UserActor | null> {
+    const key = `${presented.via}:${presented.credential}`;
     const at = await generation.current().catch(() => undefined);
     const cached = at === undefined ? undefined : sessionCache.get(key, at);
-    if (cached) return cached;
+    if (!cached) return readSession(presented, key, at);
+    if (sessionCache.claimRefresh(key)) refreshAhead(presented, key);
+    return cached;
+  }
+
+  async function readSession(
+    { header, via }: SessionCredential,
+    key: string,
+    at: string | undefined,
+  ): Promise<UserActor | null> {
     // Only the one credential reaches better-auth (a cookie sent beside a bearer token must not win over it),
-    // and a Headers object is built only on a cache miss.
+    // and a Headers object is built only when the cache cannot answer.
     const headers = new Headers([header]);
     const result = await auth.api.getSession({ headers, query: { disableCookieCache: true } });
     if (!result) return null;
@@ -79,6 +92,24 @@ export function createAuthenticator(deps: {
     };
     if (at !== undefined) sessionCache.set(key, actor, at, new Date(result.session.expiresAt));
     return actor;
+  }
+
+  /**
+   * Reads the session afresh a moment later, after the request that found its entry half spent (the read's CPU must
+   * not delay that request's work): under the generation current then, so a sign-out meanwhile still wins. A
+   * session gone, or a read that fails, drops the entry; the next request then reads it itself.
+   */
+  function refreshAhead(presented: SessionCredential, key: string): void {
+    const timer = setTimeout(() => {
+      generation
+        .current()
+        .then((at) => readSession(presented, key, at))
+        .then(
+          (actor) => actor ?? sessionCache.delete(key),
+          () => sessionCache.delete(key),
+        );
+    }, refreshDelayMs);
+    timer.unref();
   }
 
   /** An attendee token's actor: checked here and now (an HMAC and the revocations this instance knows). */

@@ -48,6 +48,27 @@ describe("session cache", () => {
     off.set("x", actor, "1", new Date(Date.now() + 60_000));
     expect(off.get("x", "1")).toBeUndefined();
   });
+
+  it("asks once, past half an entry's time, for it to be read afresh; a new read starts its time again", () => {
+    let clock = 1_000_000;
+    const cache = createSessionCache({ ttlMs: 10_000, now: () => clock });
+    expect(cache.claimRefresh("t")).toBe(false);
+    cache.set("t", actor, "1", new Date(clock + 60_000));
+    clock += 4_999;
+    expect(cache.claimRefresh("t")).toBe(false);
+    clock += 1;
+    expect(cache.claimRefresh("t")).toBe(true);
+    // One refresh at a time; the entry is still served until its own time.
+    expect(cache.claimRefresh("t")).toBe(false);
+    expect(cache.get("t", "1")).toBe(actor);
+    cache.set("t", actor, "1", new Date(clock + 60_000));
+    expect(cache.claimRefresh("t")).toBe(false);
+    clock += 9_999;
+    expect(cache.get("t", "1")).toBe(actor);
+    expect(cache.claimRefresh("t")).toBe(true);
+    cache.delete("t");
+    expect(cache.get("t", "1")).toBeUndefined();
+  });
 });
 
 describe("cached sessions and sign-out", () => {
@@ -73,6 +94,44 @@ describe("cached sessions and sign-out", () => {
     });
     expect(out.statusCode).toBe(200);
     expect((await me(t, user.token)).statusCode).toBe(401);
+  });
+
+  describe("a session in use is read afresh before its entry runs out, off the request's path", () => {
+    // TTL 2 s: entries ask for a refresh after 1 s, which runs 250 ms after the request that asked.
+    const sleepUntil = (at: number) =>
+      new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+    const signOutBehindTheApi = (t: TestApp, userId: string) =>
+      t.db.pool.query("delete from auth_sessions where user_id = $1", [userId]);
+
+    it("keeps serving it from the cache past the first entry's time", async () => {
+      const t = await createTestApp({ env: { SESSION_CACHE_TTL_MS: "2000" } });
+      opened.push(() => t.close());
+      const user = await signIn(t.app, t.db.db, "Busy Host");
+      expect((await me(t, user.token)).statusCode).toBe(200);
+      const read = Date.now();
+      await sleepUntil(read + 1_100);
+      expect((await me(t, user.token)).statusCode).toBe(200);
+      await sleepUntil(read + 1_800);
+      // Behind better-auth's back (no generation bump): only a read of the session would notice.
+      await signOutBehindTheApi(t, user.userId);
+      await sleepUntil(read + 2_300);
+      // The first entry has run out; the refreshed one answers, with no read on this request.
+      expect((await me(t, user.token)).statusCode).toBe(200);
+    });
+
+    it("drops the entry when the fresh read finds the session gone", async () => {
+      const t = await createTestApp({ env: { SESSION_CACHE_TTL_MS: "2000" } });
+      opened.push(() => t.close());
+      const user = await signIn(t.app, t.db.db, "Gone Host");
+      expect((await me(t, user.token)).statusCode).toBe(200);
+      const read = Date.now();
+      await sleepUntil(read + 1_100);
+      expect((await me(t, user.token)).statusCode).toBe(200);
+      await signOutBehindTheApi(t, user.userId);
+      await sleepUntil(read + 1_700);
+      // The first entry would still answer until read + 2 s.
+      expect((await me(t, user.token)).statusCode).toBe(401);
+    });
   });
 
   it("a sign-out reached through a dot segment still ends the cached session", async () => {

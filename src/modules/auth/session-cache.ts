@@ -41,6 +41,9 @@ interface Entry {
   actor: UserActor;
   generation: string;
   until: number;
+  /** From this time on, a use asks for the entry to be read afresh (`claimRefresh`): half its time is gone. */
+  refreshFrom: number;
+  refreshing: boolean;
 }
 
 export interface SessionCache {
@@ -48,6 +51,13 @@ export interface SessionCache {
   /** Whom the token was last read as, whatever the generation: a guess to start work with, never an answer. */
   peek(token: string): UserActor | undefined;
   set(token: string, actor: UserActor, generation: string, sessionExpiresAt: Date): void;
+  /**
+   * True once per entry past half its time: the caller then reads the session afresh off the request's path and
+   * `set`s (or `delete`s) it, so that a user in use does not pay better-auth's full read on a request when the entry
+   * runs out. The entry is served meanwhile only until its own time, as always.
+   */
+  claimRefresh(token: string): boolean;
+  delete(token: string): void;
   readonly size: number;
 }
 
@@ -79,8 +89,26 @@ export function createSessionCache(options: {
     },
     set(token, actor, generation, sessionExpiresAt) {
       if (ttlMs <= 0) return;
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(token, { actor, generation, until: Math.min(now() + ttlMs, sessionExpiresAt.getTime()) });
+      if (!entries.has(token) && entries.size >= maxEntries) {
+        entries.delete(entries.keys().next().value as string);
+      }
+      const at = now();
+      entries.set(token, {
+        actor,
+        generation,
+        until: Math.min(at + ttlMs, sessionExpiresAt.getTime()),
+        refreshFrom: at + ttlMs / 2,
+        refreshing: false,
+      });
+    },
+    claimRefresh(token) {
+      const entry = entries.get(token);
+      if (!entry || entry.refreshing || now() < entry.refreshFrom) return false;
+      entry.refreshing = true;
+      return true;
+    },
+    delete(token) {
+      entries.delete(token);
     },
     get size() {
       return entries.size;
