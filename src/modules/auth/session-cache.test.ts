@@ -97,39 +97,39 @@ describe("cached sessions and sign-out", () => {
   });
 
   describe("a session in use is read afresh before its entry runs out, off the request's path", () => {
-    // TTL 2 s: entries ask for a refresh after 1 s, which runs 250 ms after the request that asked.
+    // TTL 4 s: entries ask for a refresh after 2 s, which runs 500 ms after the request that asked.
     const sleepUntil = (at: number) =>
       new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
     const signOutBehindTheApi = (t: TestApp, userId: string) =>
       t.db.pool.query("delete from auth_sessions where user_id = $1", [userId]);
 
-    it("keeps serving it from the cache past the first entry's time", async () => {
-      const t = await createTestApp({ env: { SESSION_CACHE_TTL_MS: "2000" } });
+    /** A user whose session was read (cached) at `read`, then used again past half the entry's time. */
+    async function usedPastHalfLife(name: string) {
+      const t = await createTestApp({ env: { SESSION_CACHE_TTL_MS: "4000" } });
       opened.push(() => t.close());
-      const user = await signIn(t.app, t.db.db, "Busy Host");
+      const user = await signIn(t.app, t.db.db, name);
       expect((await me(t, user.token)).statusCode).toBe(200);
       const read = Date.now();
-      await sleepUntil(read + 1_100);
+      await sleepUntil(read + 2_200);
       expect((await me(t, user.token)).statusCode).toBe(200);
-      await sleepUntil(read + 1_800);
+      return { t, user, read };
+    }
+
+    it("keeps serving it from the cache past the first entry's time", async () => {
+      const { t, user, read } = await usedPastHalfLife("Busy Host");
+      await sleepUntil(read + 3_500);
       // Behind better-auth's back (no generation bump): only a read of the session would notice.
       await signOutBehindTheApi(t, user.userId);
-      await sleepUntil(read + 2_300);
+      await sleepUntil(read + 4_500);
       // The first entry has run out; the refreshed one answers, with no read on this request.
       expect((await me(t, user.token)).statusCode).toBe(200);
     });
 
     it("drops the entry when the fresh read finds the session gone", async () => {
-      const t = await createTestApp({ env: { SESSION_CACHE_TTL_MS: "2000" } });
-      opened.push(() => t.close());
-      const user = await signIn(t.app, t.db.db, "Gone Host");
-      expect((await me(t, user.token)).statusCode).toBe(200);
-      const read = Date.now();
-      await sleepUntil(read + 1_100);
-      expect((await me(t, user.token)).statusCode).toBe(200);
+      const { t, user, read } = await usedPastHalfLife("Gone Host");
       await signOutBehindTheApi(t, user.userId);
-      await sleepUntil(read + 1_700);
-      // The first entry would still answer until read + 2 s.
+      await sleepUntil(read + 3_600);
+      // The first entry would still answer until read + 4 s.
       expect((await me(t, user.token)).statusCode).toBe(401);
     });
   });

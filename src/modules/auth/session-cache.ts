@@ -89,9 +89,9 @@ export function createSessionCache(options: {
     },
     set(token, actor, generation, sessionExpiresAt) {
       if (ttlMs <= 0) return;
-      if (!entries.has(token) && entries.size >= maxEntries) {
-        entries.delete(entries.keys().next().value as string);
-      }
+      // A token read again goes to the back of the line: the oldest read goes first.
+      entries.delete(token);
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
       const at = now();
       entries.set(token, {
         actor,
