@@ -82,10 +82,12 @@ export async function deleteSessionUnlessLive(
   return deleted.length > 0;
 }
 
-/** The sessions of a workspace, or those a user owns: what deleting the workspace or the user would cascade to. */
+/** A workspace's sessions, or those a user owns: what deleting the workspace or the user would cascade to. */
+export type SessionScope = { workspaceId: string } | { ownerId: string };
+
 export async function findSessionsIn(
   db: Executor,
-  scope: { workspaceId: string } | { ownerId: string },
+  scope: SessionScope,
 ): Promise<Array<Pick<SessionRow, "id" | "status">>> {
   const where =
     "workspaceId" in scope

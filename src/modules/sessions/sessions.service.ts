@@ -24,6 +24,7 @@ import {
   findSession,
   findSessionsIn,
   findSessionByJoinCode,
+  type SessionScope,
   insertSession,
   listVisibleSessions,
   readAttendeeCounts,
@@ -42,8 +43,6 @@ const DEADLOCK_DETECTED = "40P01";
 const DELETE_LOCK_TIMEOUT_MS = 200;
 const DELETE_ATTEMPTS = 5;
 
-/** Whose sessions go before a workspace or a user is deleted. */
-type RemovalScope = { workspaceId: string } | { ownerId: string };
 const liveSessionInTheWay = () =>
   new AppError("SESSION_LIVE", 409, "A live session would be deleted with it; end the session first.");
 
@@ -85,7 +84,7 @@ export function createSessions(deps: {
   }
 
   /** A workspace's or a user's sessions, unless one of them is live (SESSION_LIVE: nothing is deleted then). */
-  async function removableSessionsIn(scope: RemovalScope) {
+  async function removableSessionsIn(scope: SessionScope) {
     const found = await findSessionsIn(db, scope);
     if (found.some((session) => session.status === "live")) throw liveSessionInTheWay();
     return found;
@@ -246,7 +245,7 @@ export function createSessions(deps: {
      * deadlocks, and no client is left in a session that no longer exists. Refuses, deleting nothing, while one of
      * them is live (SESSION_LIVE: end it first), as `remove` refuses a live session.
      */
-    async removeAllIn(scope: RemovalScope): Promise<void> {
+    async removeAllIn(scope: SessionScope): Promise<void> {
       const found = await removableSessionsIn(scope);
       for (const { id } of found) {
         if (await deleteGivingWay(id)) publish({ type: "session.deleted", sessionId: id });
@@ -256,7 +255,7 @@ export function createSessions(deps: {
     },
 
     /** Refuses as `removeAllIn` would (SESSION_LIVE), deleting nothing: asked before anything else is removed. */
-    async assertRemovable(scope: RemovalScope): Promise<void> {
+    async assertRemovable(scope: SessionScope): Promise<void> {
       await removableSessionsIn(scope);
     },
 
