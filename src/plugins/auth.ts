@@ -5,7 +5,7 @@ import { AppError } from "../lib/errors.js";
 import { ANONYMOUS, type Actor } from "../modules/auth/actor.js";
 import { CLIENT_IP_HEADER, SESSION_COOKIE, type Auth } from "../modules/auth/auth.instance.js";
 import type { Authenticator, Credentials, EarlyAuthentication } from "../modules/auth/authenticator.js";
-import type { AuthGeneration } from "../modules/auth/session-cache.js";
+import type { AuthGeneration } from "../modules/auth/auth-generation.js";
 import { authenticationRequired } from "../modules/auth/policy.js";
 import { sendProblem } from "./error-handler.js";
 

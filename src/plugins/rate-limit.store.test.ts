@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../test/helpers/ports.js";
+import { failAfter, holdAnswers } from "../../test/helpers/redis-gate.js";
 import { createRedis } from "../db/redis.js";
 import {
   createSlidingWindowStore,
@@ -199,6 +200,50 @@ describe("sliding-window memory store", () => {
   });
 });
 
+describe.runIf(REDIS_URL)("sliding-window Redis store, admitting ahead of the count", () => {
+  it("answers a hit the instance heard room for before Redis answers, and Redis still counts it", async () => {
+    const redis = await connectRedis();
+    const clock = fakeClock();
+    const Store = createSlidingWindowStore({ redis, prefix: uniquePrefix(), now: clock.now });
+    const store = new Store();
+    expect(await call(store, "incr", "k", 3)).toEqual({ current: 1, ttl: WINDOW });
+    await call(store, "read", "k", 3); // in order behind the first hit's count: it has been answered
+
+    const gate = holdAnswers(redis);
+    const ahead = await Promise.race([call(store, "incr", "k", 3), failAfter(2_000, "a hit with room")]);
+    expect(ahead).toEqual({ current: 2, ttl: WINDOW });
+    // The next one waits for Redis (a hit of the key is in flight), and gets the exact answer.
+    let third: RateLimitCount | undefined;
+    const waiting = call(store, "incr", "k", 3).then((result) => (third = result));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(third).toBeUndefined();
+    gate.release();
+    expect(await waiting).toEqual({ current: 3, ttl: WINDOW });
+    expect(gate.sent).toHaveLength(2);
+    // Heard full: the fourth waits, and is refused.
+    expect((await call(store, "incr", "k", 3))?.current).toBe(4);
+    expect(await call(store, "read", "k", 3)).toEqual({ current: 3, ttl: WINDOW });
+  });
+
+  it("counts a hit admitted ahead even where Redis alone would have refused it", async () => {
+    const prefix = uniquePrefix();
+    const clock = fakeClock();
+    const [a, b] = [await connectRedis(), await connectRedis()].map(
+      (redis) => new (createSlidingWindowStore({ redis, prefix, now: clock.now }))(),
+    ) as [SlidingWindowStore, SlidingWindowStore];
+    expect((await call(a, "incr", "k", 2))?.current).toBe(1);
+    await call(a, "read", "k", 2);
+    // b spends the room a heard of; a's next hit goes ahead on what it heard, and is counted.
+    await call(b, "incr", "k", 2);
+    expect(await call(b, "read", "k", 2)).toEqual({ current: 2, ttl: WINDOW });
+    expect(await call(a, "incr", "k", 2)).toEqual({ current: 2, ttl: WINDOW });
+    expect(await call(a, "read", "k", 2)).toEqual({ current: 3, ttl: WINDOW });
+    // Both have now heard it is full: neither admits another.
+    expect((await call(a, "incr", "k", 2))?.current).toBeGreaterThan(2);
+    expect((await call(b, "incr", "k", 2))?.current).toBeGreaterThan(2);
+  });
+});
+
 describe("sliding-window Redis store during a Redis outage", () => {
   it("passes the error on, so skipOnError lets requests through (fail open) and without it they fail", async () => {
     const redis = createRedis(`redis://127.0.0.1:${await freePort()}`, silent);
@@ -228,18 +273,24 @@ describe.runIf(REDIS_URL)("sliding-window Redis store shared by two instances", 
     return [await build(), await build()] as const;
   }
 
-  it("counts hits on either instance against one limit", async () => {
+  it("counts hits on either instance against one limit, exceeded by at most one hit an instance heard room for", async () => {
     const [a, b] = await twoInstances(5);
     expect(await statuses(a, 3)).toEqual([200, 200, 200]);
     expect(await statuses(b, 3)).toEqual([200, 200, 429]);
-    expect(await statuses(a, 1)).toEqual([429]);
+    // a last heard 3 of 5: its next hit may go ahead of the count (and is counted); after that it knows.
+    const next = await statuses(a, 2);
+    expect([
+      [200, 429],
+      [429, 429],
+    ]).toContainEqual(next);
   });
 
-  it("admits exactly max of many concurrent hits spread over both instances", async () => {
+  it("admits max, and at most one more per instance, of many concurrent hits spread over both instances", async () => {
     const [a, b] = await twoInstances(5);
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => get(i % 2 ? a : b)));
-    const codes = responses.map((res) => res.statusCode);
-    expect(codes.filter((code) => code === 200)).toHaveLength(5);
-    expect(codes.filter((code) => code === 429)).toHaveLength(15);
+    const admitted = responses.filter((res) => res.statusCode === 200).length;
+    expect(admitted).toBeGreaterThanOrEqual(5);
+    expect(admitted).toBeLessThanOrEqual(7);
+    expect(responses.filter((res) => res.statusCode === 429)).toHaveLength(20 - admitted);
   });
 });

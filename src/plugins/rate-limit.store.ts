@@ -1,5 +1,6 @@
 import type { FastifyRateLimitStore } from "@fastify/rate-limit";
 import type { Redis } from "ioredis";
+import { createLimitsAhead, type LimitsAhead } from "../lib/limits-ahead.js";
 
 /**
  * Sliding-window stores for `@fastify/rate-limit` (its own stores count fixed windows, so a client can spend
@@ -23,12 +24,17 @@ import type { Redis } from "ioredis";
  */
 
 export interface SlidingWindowStoreOptions {
-  /** Counts in Redis, shared exactly (one atomic script per hit) by every instance on it; else memory. */
+  /**
+   * Counts in Redis, shared exactly (one atomic script per hit) by every instance on it, a hit that what the
+   * instance last heard leaves room for admitted before the count answers (`LimitsAhead`); else memory.
+   */
   redis?: Redis;
   /** Prepended to every Redis key. */
   prefix?: string;
   /** Clock in ms. Without it, Redis uses the Redis server's clock (instances' clocks may disagree). */
   now?: () => number;
+  /** With Redis: what this instance last heard of each key (tests look inside); its own by default. */
+  heard?: LimitsAhead;
 }
 
 /** The fields of the plugin's merged options (constructor and `child()`) that these stores read. */
@@ -107,6 +113,11 @@ function toCount(decision: Decision, refused: number, max: number, window: numbe
   return { current: max + refused, ttl: decision.wait };
 }
 
+/** Ms since the start of the window `now` falls in (windows start at multiples of their length, as in Redis). */
+function elapsedIn(window: number, now: number): number {
+  return now - Math.floor(now / window) * window;
+}
+
 interface MemoryWindow {
   admitted: number;
   refused: number;
@@ -136,7 +147,7 @@ class MemoryCounter implements Counter {
   async count(key: string, window: number, max: number, increment: boolean): Promise<RateLimitCount> {
     const now = this.now();
     const index = Math.floor(now / window);
-    const elapsed = now - index * window;
+    const elapsed = elapsedIn(window, now);
     this.#sweep(now, window);
     const currentKey = `${key}:${index}`;
     const current = this.#windows.get(currentKey);
@@ -173,7 +184,9 @@ class MemoryCounter implements Counter {
 /**
  * One round trip, atomic, so instances sharing a Redis share one count. KEYS[1] is the client's base key in a
  * {hash tag}; the two window keys derived from it land in its slot. ARGV: window ms, max, now ms (negative:
- * use the Redis server's clock, the one clock all instances agree on), increment (1/0). Each window is a hash
+ * use the Redis server's clock, the one clock all instances agree on), increment (1/0), admitted already (1/0:
+ * an instance admitted the hit ahead of this answer, see `LimitsAhead`; it counts whatever the limit says, and
+ * holds the next hits back). Each window is a hash
  * (a: admitted, r: refused) that expires two windows after its last write: long enough to serve as the
  * previous window. Mirrors `decide` and `toCount` above.
  */
@@ -194,7 +207,7 @@ local estimate = previous * (window - elapsed) / window + admitted
 if ARGV[4] ~= '1' then
   return {math.ceil(estimate), math.ceil(window - elapsed)}
 end
-if estimate + 1 <= max then
+if estimate + 1 <= max or ARGV[5] == '1' then
   redis.call('HINCRBY', currentKey, 'a', 1)
   redis.call('PEXPIRE', currentKey, window * 2)
   return {math.ceil(estimate + 1), math.ceil(window - elapsed)}
@@ -218,28 +231,60 @@ type ScriptCommand = (
   max: number,
   now: number,
   increment: number,
+  admittedAhead: number,
 ) => Promise<[number, number]>;
 
 /**
  * ioredis sends a defined command as EVALSHA and falls back to EVAL on NOSCRIPT, so a restarted or flushed
  * Redis needs nothing from us. Errors (the client fails fast while disconnected: no offline queue) reach the
  * plugin's callback unchanged.
+ *
+ * A hit that what this instance last heard of its key admits (`LimitsAhead`) is answered at once and counted a
+ * moment later (`LimitsAhead.send`); the others wait for the count's answer as before.
  */
 class RedisCounter implements Counter {
   readonly size = 0;
+  readonly #heard: LimitsAhead;
+  readonly #clock: () => number;
 
   constructor(
     private readonly redis: Redis,
     private readonly now: (() => number) | undefined,
+    heard: LimitsAhead | undefined,
   ) {
     if (typeof (redis as unknown as Record<string, unknown>)[COMMAND] !== "function") {
       redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: SCRIPT });
     }
+    this.#clock = now ?? Date.now;
+    this.#heard = heard ?? createLimitsAhead({ now: this.#clock });
   }
 
-  async count(key: string, window: number, max: number, increment: boolean): Promise<RateLimitCount> {
+  count(key: string, window: number, max: number, increment: boolean): Promise<RateLimitCount> {
+    // Nothing is admitted ahead while Redis is unreachable: such a hit could not be counted.
+    if (!increment || this.redis.status !== "ready")
+      return this.#heard.inOrder(() => this.#script(key, window, max, increment, false));
+    return this.#heard.hit(
+      key,
+      max,
+      async (ahead) => {
+        const answer = await this.#script(key, window, max, true, ahead);
+        // Counts only fade with time: the one heard stays an upper bound (bar other instances) until it is gone.
+        return { value: answer, count: answer.current, until: this.#clock() + 2 * window };
+      },
+      (heard) => ({ current: (heard ?? 0) + 1, ttl: Math.ceil(window - elapsedIn(window, this.#clock())) }),
+    );
+  }
+
+  async #script(key: string, window: number, max: number, increment: boolean, ahead: boolean) {
     const commands = this.redis as unknown as Record<typeof COMMAND, ScriptCommand>;
-    const [current, ttl] = await commands[COMMAND](key, window, max, this.now?.() ?? -1, increment ? 1 : 0);
+    const [current, ttl] = await commands[COMMAND](
+      key,
+      window,
+      max,
+      this.now?.() ?? -1,
+      increment ? 1 : 0,
+      ahead ? 1 : 0,
+    );
     return { current, ttl };
   }
 }
@@ -284,7 +329,7 @@ export function createSlidingWindowStore(options: SlidingWindowStoreOptions = {}
       this.#counter =
         inherited?.counter ??
         (redis
-          ? new RedisCounter(redis, clock)
+          ? new RedisCounter(redis, clock, options.heard)
           : new MemoryCounter(2 * (params.cache ?? DEFAULT_CACHE), clock ?? Date.now));
     }
 

@@ -12,7 +12,8 @@ import {
 import { createAuth, type AccountRemovals, type Auth } from "./auth.instance.js";
 import { createApiKeyService, type ApiKeyService } from "./api-keys.service.js";
 import { createAuthenticator, type Authenticator } from "./authenticator.js";
-import { createAuthGeneration, createSessionCache, type AuthGeneration } from "./session-cache.js";
+import { createAuthGeneration, type AuthGeneration } from "./auth-generation.js";
+import { createSessionCache } from "./session-cache.js";
 
 export interface AuthServices {
   auth: Auth;
@@ -54,7 +55,7 @@ export function createAuthServices(deps: {
     audience: `${config.auth.publicUrl}/attendee`,
     revocations,
   });
-  const generation = createAuthGeneration(redis);
+  const generation = createAuthGeneration({ redis, logger: logger.child({ module: "auth-generation" }) });
   const sessionCache = createSessionCache({ ttlMs: config.auth.sessionCacheTtlMs });
   const apiKeys = createApiKeyService({ auth, db });
   const authenticator = createAuthenticator({
@@ -80,6 +81,8 @@ export function createAuthServices(deps: {
       await revocations.start();
       await revocations.load(db);
     },
-    close: () => revocations.close(),
+    close: async () => {
+      await Promise.all([revocations.close(), generation.close()]);
+    },
   };
 }

@@ -4,7 +4,8 @@ import { looksLikeJwt } from "../attendees/attendee-token.js";
 import { ANONYMOUS, type Actor, type AttendeeActor, type UserActor } from "./actor.js";
 import type { ApiKeyService } from "./api-keys.service.js";
 import { PLATFORM_ROLES, SESSION_COOKIE, type Auth, type PlatformRole } from "./auth.instance.js";
-import type { AuthGeneration, SessionCache } from "./session-cache.js";
+import type { AuthGeneration } from "./auth-generation.js";
+import type { SessionCache } from "./session-cache.js";
 
 /** The session cookie's value in a Cookie header (`__Secure-` prefixed on https). */
 const SESSION_COOKIE_VALUE = new RegExp(

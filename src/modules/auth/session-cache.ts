@@ -1,41 +1,4 @@
-import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { UserActor } from "./actor.js";
-
-/**
- * A value changed by every change to sign-in state (sign-out, revocations, bans, role changes: every
- * successful, authenticated POST to better-auth but the sign-in steps). Cached session lookups remember the value they were made under and are
- * dropped when it moved, so a sign-out on any instance takes effect on all of them at once. In Redis when
- * configured (one GET per request is far cheaper than better-auth's full session read), in memory otherwise
- * (one instance).
- */
-export interface AuthGeneration {
-  /** The current value; rejects when it cannot be read (callers then skip the cache). */
-  current(): Promise<string>;
-  bump(): Promise<void>;
-}
-
-const GENERATION_KEY = "podium:auth:generation";
-
-// Each bump writes a fresh random value rather than counting up: a counter lost with a Redis restart would
-// start again at values old cache entries were stored under, and make them valid again.
-export function createAuthGeneration(redis?: Redis): AuthGeneration {
-  if (redis) {
-    return {
-      current: async () => (await redis.get(GENERATION_KEY)) ?? "initial",
-      bump: async () => {
-        await redis.set(GENERATION_KEY, randomUUID());
-      },
-    };
-  }
-  let value = randomUUID();
-  return {
-    current: async () => value,
-    bump: async () => {
-      value = randomUUID();
-    },
-  };
-}
 
 interface Entry {
   actor: UserActor;
