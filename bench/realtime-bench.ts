@@ -256,6 +256,7 @@ export async function measureRealtime(
       settings,
       "single",
       log,
+      await sharedDatabaseUrl(target, embeddedPort),
     );
     const eventsOut = countsSince(eventsBefore, await broadcastCounts([podium.url]));
     const modes: ModeResult[] = [{ mode: "single", instances: 1, ...single, eventsOut, connect }];

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { screenQuestion } from "../src/modules/questions/question-filter.js";
 import { cpuSnapshot, othersShare } from "./cpu.js";
 import type { RealtimeSettings, RtMode } from "./realtime-bench.js";
@@ -225,6 +226,23 @@ export function burstTag(): string {
   }
 }
 
+/**
+ * `VACUUM (ANALYZE)` of the database both Podium and the raw + INSERT server write to, before each round: what
+ * PostgreSQL's autovacuum does in any deployment, and what these machines' PostgreSQL does not (`autovacuum = off`).
+ * Without it, a run left thousands of dead versions of the one session row every change updates, and of the
+ * attendees' rows the presence keep-alive touches, and they piled up from run to run (statement outliers of
+ * 5–48 ms, the tails of 2026-11-27's runs 34–38: docs/REALTIME.md).
+ */
+async function vacuum(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query("vacuum (analyze)");
+  } finally {
+    await client.end();
+  }
+}
+
 /** Warm-up bursts, then `rounds` rounds of one burst per system, the order rotating from round to round. */
 export async function measureLatency(
   client: ClientProcess,
@@ -232,6 +250,7 @@ export async function measureLatency(
   settings: RealtimeSettings,
   mode: RtMode,
   log: (line: string) => void,
+  databaseUrl: string,
 ): Promise<Record<RtSystem, SystemLatency> & { discardedRounds: number }> {
   const burst = (side: Side, messages: number) =>
     client.call<BurstResult>("/burst", {
@@ -256,6 +275,7 @@ export async function measureLatency(
     const first = (round - 1) % systems.length;
     const order = [...systems.slice(first), ...systems.slice(0, first)];
     for (let attempt = 1; ; attempt++) {
+      await vacuum(databaseUrl);
       const results: Array<[RtSystem, BurstResult, LatencyRound]> = [];
       for (const system of order) {
         await sleep(PAUSE_MS);

@@ -94,7 +94,9 @@ How:
   duplicate search, the insert and event row, and the asker's name read after the commit). "first receipt": send → the first socket's
   receipt; "fan-out": first → last socket's receipt of the same change. "server CPU per change": CPU time of the
   server processes and their children during a burst (from /proc; Podium's embedded PostgreSQL included, and in the
-  Redis mode both instances and the Redis) ÷ changes sent; median over the rounds.
+  Redis mode both instances and the Redis) ÷ changes sent; median over the rounds. Before each round the database
+  is vacuumed (\`VACUUM (ANALYZE)\`): what autovacuum does in any deployment, and what a PostgreSQL run with
+  \`autovacuum = off\` (these machines' CI configuration) would otherwise never do.
 - 2 instances: Podium A (owning the embedded PostgreSQL) and B (\`DATABASE_URL\` to it, same \`PUBLIC_URL\` so A's
   attendee tokens are valid on B), both with \`REDIS_URL\` pointing at a **private \`redis-server\`** started for this
   section on a free port (pub/sub channels are global to a Redis server, whatever the database number, so a shared

@@ -122,6 +122,7 @@ export async function measureTwoInstances(
     settings,
     "redis",
     log,
+    rawDatabase,
   );
   const eventsOut = countsSince(eventsBefore, await broadcastCounts([a.url, b.url]));
   await client.call("/close", { group: "podium2" });
