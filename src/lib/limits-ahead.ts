@@ -71,17 +71,20 @@ export function createLimitsAhead(options: { maxKeys?: number; now?: () => numbe
     return heard;
   }
 
-  /** Whether a hit may be admitted now; either way it is in flight until it is settled or dropped. */
-  function begin(key: string, max: number): boolean {
+  /**
+   * Whether a hit may be admitted now, and the count last heard (what a hit admitted ahead answers with); either
+   * way the hit is in flight until it is settled or dropped.
+   */
+  function begin(key: string, max: number): { ahead: boolean; last: number | undefined } {
     const heard = heardOf(key);
     if (!heard) {
       keys.set(key, { count: undefined, until: 0, inFlight: 1 });
       evictOverflow();
-      return max >= 1;
+      return { ahead: max >= 1, last: undefined };
     }
     const ahead = heard.inFlight === 0 && (heard.count === undefined || heard.count + 1 <= max);
     heard.inFlight += 1;
-    return ahead;
+    return { ahead, last: heard.count };
   }
 
   function settle(key: string, count: number, until: number) {
@@ -123,8 +126,7 @@ export function createLimitsAhead(options: { maxKeys?: number; now?: () => numbe
 
   return {
     hit(key, max, count, admitted) {
-      const last = heardOf(key)?.count;
-      const ahead = begin(key, max);
+      const { ahead, last } = begin(key, max);
       const answered = send(() => count(ahead), ahead).then(
         (answer) => {
           settle(key, answer.count, answer.until);

@@ -33,8 +33,6 @@ export interface SlidingWindowStoreOptions {
   prefix?: string;
   /** Clock in ms. Without it, Redis uses the Redis server's clock (instances' clocks may disagree). */
   now?: () => number;
-  /** With Redis: what this instance last heard of each key (tests look inside); its own by default. */
-  heard?: LimitsAhead;
 }
 
 /** The fields of the plugin's merged options (constructor and `child()`) that these stores read. */
@@ -250,13 +248,12 @@ class RedisCounter implements Counter {
   constructor(
     private readonly redis: Redis,
     private readonly now: (() => number) | undefined,
-    heard: LimitsAhead | undefined,
   ) {
     if (typeof (redis as unknown as Record<string, unknown>)[COMMAND] !== "function") {
       redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: SCRIPT });
     }
     this.#clock = now ?? Date.now;
-    this.#heard = heard ?? createLimitsAhead({ now: this.#clock });
+    this.#heard = createLimitsAhead({ now: this.#clock });
   }
 
   count(key: string, window: number, max: number, increment: boolean): Promise<RateLimitCount> {
@@ -329,7 +326,7 @@ export function createSlidingWindowStore(options: SlidingWindowStoreOptions = {}
       this.#counter =
         inherited?.counter ??
         (redis
-          ? new RedisCounter(redis, clock, options.heard)
+          ? new RedisCounter(redis, clock)
           : new MemoryCounter(2 * (params.cache ?? DEFAULT_CACHE), clock ?? Date.now));
     }
 

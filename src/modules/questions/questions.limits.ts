@@ -5,7 +5,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from "rate-limiter-flexible";
-import { createLimitsAhead, type LimitsAhead } from "../../lib/limits-ahead.js";
+import { createLimitsAhead } from "../../lib/limits-ahead.js";
 import type { QuestionLimits } from "./questions.service.js";
 
 /**
@@ -18,11 +18,9 @@ export function createQuestionLimits(options: {
   questionsPerMinute: number;
   votesPerMinute: number;
   redis: Redis | undefined;
-  /** With Redis: what this instance last heard of each attendee's counts (tests look inside). */
-  heard?: LimitsAhead;
 }): QuestionLimits {
   const { redis } = options;
-  const heard = redis ? (options.heard ?? createLimitsAhead()) : undefined;
+  const heard = redis ? createLimitsAhead() : undefined;
   const limiter = (keyPrefix: string, points: number) => {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
     const limit: RateLimiterAbstract = redis
